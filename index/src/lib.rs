@@ -1,0 +1,1 @@
+//! stafette-index: search library (placeholder until the index is built).

@@ -1,0 +1,12 @@
+//! Pure domain types and rules: ids, slugs, articles, spaces, revisions, diffs and merges.
+//! Nothing here does IO; everything above (store, service, http) builds on these types.
+
+pub mod article;
+pub mod diff;
+pub mod merge;
+pub mod slug;
+pub mod space;
+
+pub use article::{Article, ArticleId, Revision, RevisionMeta, Tags, Timestamp};
+pub use slug::{Slug, slugify};
+pub use space::{Space, SpaceId};

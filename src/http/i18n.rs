@@ -1,0 +1,304 @@
+//! UI languages: German first, English second. The language comes from the `lang` cookie
+//! (set by the switch in the header), else from `Accept-Language`, else German.
+
+/// A UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lang {
+    De,
+    En,
+}
+
+impl Lang {
+    /// Picks the language from the cookie value and the Accept-Language header.
+    pub(crate) fn negotiate(cookie: Option<&str>, accept_language: Option<&str>) -> Lang {
+        match cookie {
+            Some("en") => return Lang::En,
+            Some("de") => return Lang::De,
+            _ => {}
+        }
+        // Take the first listed language we support, honouring order (q-values are rarely
+        // out of order in practice; browsers list by preference).
+        for part in accept_language.unwrap_or("").split(',') {
+            let tag = part
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if tag.starts_with("de") {
+                return Lang::De;
+            }
+            if tag.starts_with("en") {
+                return Lang::En;
+            }
+        }
+        Lang::De
+    }
+
+    /// BCP 47 code for `<html lang>`.
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Lang::De => "de",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language, for the switch.
+    pub(crate) fn other(self) -> Lang {
+        match self {
+            Lang::De => Lang::En,
+            Lang::En => Lang::De,
+        }
+    }
+
+    /// Translates a UI key; unknown keys come back unchanged (a test checks there are none).
+    pub(crate) fn t(self, key: &str) -> &'static str {
+        match TEXTS.iter().find(|(k, _, _)| *k == key) {
+            Some((_, de, en)) => match self {
+                Lang::De => de,
+                Lang::En => en,
+            },
+            None => {
+                tracing::warn!(key, "missing UI text");
+                "?"
+            }
+        }
+    }
+
+    /// Formats a timestamp (ms) as a local-style date and time (UTC; the server has no
+    /// per-user time zone yet).
+    pub(crate) fn datetime(self, ms: i64) -> String {
+        let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        else {
+            return String::new();
+        };
+        let t = t.to_offset(time::UtcOffset::UTC);
+        match self {
+            Lang::De => format!(
+                "{:02}.{:02}.{} {:02}:{:02} UTC",
+                t.day(),
+                u8::from(t.month()),
+                t.year(),
+                t.hour(),
+                t.minute()
+            ),
+            Lang::En => {
+                format!(
+                    "{}-{:02}-{:02} {:02}:{:02} UTC",
+                    t.year(),
+                    u8::from(t.month()),
+                    t.day(),
+                    t.hour(),
+                    t.minute()
+                )
+            }
+        }
+    }
+}
+
+/// (key, German, English)
+const TEXTS: &[(&str, &str, &str)] = &[
+    ("app.name", "stafette", "stafette"),
+    ("app.tagline", "Wissen, das bleibt", "Knowledge that stays"),
+    ("nav.skip", "Zum Inhalt springen", "Skip to content"),
+    ("nav.main", "Hauptnavigation", "Main navigation"),
+    ("nav.home", "Start", "Home"),
+    ("nav.spaces", "Bereiche", "Spaces"),
+    ("nav.new", "Neuer Artikel", "New article"),
+    ("nav.trash", "Papierkorb", "Trash"),
+    ("nav.lang_switch", "English", "Deutsch"),
+    ("nav.breadcrumb", "Brotkrumen-Navigation", "Breadcrumb"),
+    ("home.title", "Startseite", "Home"),
+    ("home.recent", "Zuletzt geändert", "Recently changed"),
+    (
+        "home.no_articles",
+        "Noch keine Artikel. Legen Sie den ersten an!",
+        "No articles yet. Create the first one!",
+    ),
+    ("home.spaces", "Bereiche", "Spaces"),
+    ("space.new", "Neuer Bereich", "New space"),
+    ("space.new_sub", "Unterbereich anlegen", "Create sub-space"),
+    ("space.name", "Name", "Name"),
+    ("space.description", "Beschreibung", "Description"),
+    ("space.parent", "Übergeordneter Bereich", "Parent space"),
+    ("space.none", "(keiner)", "(none)"),
+    ("space.create", "Bereich anlegen", "Create space"),
+    ("space.tree", "Seitenbaum", "Page tree"),
+    (
+        "space.empty",
+        "In diesem Bereich gibt es noch keine Artikel.",
+        "This space has no articles yet.",
+    ),
+    (
+        "space.new_article_here",
+        "Neuer Artikel in diesem Bereich",
+        "New article in this space",
+    ),
+    ("article.edit", "Bearbeiten", "Edit"),
+    ("article.history", "Versionen", "History"),
+    ("article.trash", "In den Papierkorb", "Move to trash"),
+    ("article.version", "Version", "Version"),
+    ("article.changed_by", "geändert von", "changed by"),
+    ("article.on", "am", "on"),
+    ("article.toc", "Inhalt", "Contents"),
+    ("article.backlinks", "Verlinkt von", "Linked from"),
+    (
+        "article.no_backlinks",
+        "Noch keine Artikel verlinken hierher.",
+        "No articles link here yet.",
+    ),
+    ("article.tags", "Schlagwörter", "Tags"),
+    ("article.space", "Bereich", "Space"),
+    ("article.actions", "Aktionen", "Actions"),
+    (
+        "article.merged_notice",
+        "Ihre Änderungen wurden mit einer zwischenzeitlichen Änderung zusammengeführt.",
+        "Your changes were merged with a change saved in the meantime.",
+    ),
+    ("article.saved_notice", "Gespeichert.", "Saved."),
+    ("edit.new_title", "Neuer Artikel", "New article"),
+    ("edit.edit_title", "Artikel bearbeiten", "Edit article"),
+    ("edit.title", "Titel", "Title"),
+    ("edit.description", "Kurzbeschreibung", "Short description"),
+    (
+        "edit.tags",
+        "Schlagwörter (durch Komma getrennt)",
+        "Tags (comma-separated)",
+    ),
+    ("edit.space", "Bereich", "Space"),
+    ("edit.body", "Inhalt (Markdown)", "Content (Markdown)"),
+    (
+        "edit.summary",
+        "Was haben Sie geändert? (optional)",
+        "What did you change? (optional)",
+    ),
+    ("edit.save", "Speichern", "Save"),
+    ("edit.cancel", "Abbrechen", "Cancel"),
+    ("edit.preview", "Vorschau", "Preview"),
+    (
+        "edit.preview_hint",
+        "Die Vorschau erscheint beim Tippen.",
+        "The preview appears as you type.",
+    ),
+    ("edit.template", "Vorlage", "Template"),
+    ("edit.template_none", "Leerer Artikel", "Blank article"),
+    ("edit.template_apply", "Vorlage übernehmen", "Use template"),
+    ("edit.toolbar", "Formatierung", "Formatting"),
+    ("edit.bold", "Fett", "Bold"),
+    ("edit.italic", "Kursiv", "Italic"),
+    ("edit.heading", "Überschrift", "Heading"),
+    ("edit.list", "Aufzählung", "Bulleted list"),
+    ("edit.numbered", "Nummerierte Liste", "Numbered list"),
+    ("edit.task", "Aufgabe", "Task"),
+    ("edit.link", "Wiki-Link", "Wiki link"),
+    ("edit.table", "Tabelle", "Table"),
+    (
+        "edit.help",
+        "Markdown: **fett**, *kursiv*, ## Überschrift, - Liste, [[Artikeltitel]] verlinkt einen Artikel.",
+        "Markdown: **bold**, *italic*, ## heading, - list, [[Article title]] links an article.",
+    ),
+    ("conflict.title", "Bearbeitungskonflikt", "Edit conflict"),
+    (
+        "conflict.intro",
+        "Während Sie bearbeitet haben, hat jemand anderes denselben Abschnitt geändert. Ihre Änderungen sind nicht verloren: Unten steht beides zusammengeführt, die strittigen Stellen sind mit <<<<<<< und >>>>>>> markiert. Bitte bereinigen und erneut speichern.",
+        "While you were editing, someone else changed the same part. Your changes are not lost: both versions are merged below, with the disputed parts marked by <<<<<<< and >>>>>>>. Please resolve them and save again.",
+    ),
+    (
+        "conflict.theirs",
+        "Aktuell gespeicherte Fassung",
+        "Currently saved version",
+    ),
+    ("conflict.yours", "Ihre Fassung", "Your version"),
+    (
+        "conflict.merge",
+        "Zusammenführung zum Bereinigen",
+        "Merge to resolve",
+    ),
+    ("history.title", "Versionen", "History"),
+    (
+        "history.compare",
+        "Ausgewählte Versionen vergleichen",
+        "Compare selected versions",
+    ),
+    ("history.from", "von", "from"),
+    ("history.to", "bis", "to"),
+    ("history.author", "Autor", "Author"),
+    ("history.date", "Datum", "Date"),
+    ("history.summary", "Zusammenfassung", "Summary"),
+    ("history.view", "Ansehen", "View"),
+    (
+        "history.restore",
+        "Diese Version wiederherstellen",
+        "Restore this version",
+    ),
+    ("history.current", "aktuell", "current"),
+    (
+        "revision.old_notice",
+        "Sie sehen eine ältere Version dieses Artikels.",
+        "You are looking at an older version of this article.",
+    ),
+    ("diff.title", "Vergleich", "Comparison"),
+    ("diff.added", "eingefügte Wörter", "words added"),
+    ("diff.removed", "entfernte Wörter", "words removed"),
+    (
+        "diff.same",
+        "Die Versionen sind gleich.",
+        "The versions are identical.",
+    ),
+    (
+        "diff.legend",
+        "Eingefügtes ist unterstrichen, Entferntes durchgestrichen.",
+        "Insertions are underlined, deletions struck through.",
+    ),
+    ("trash.title", "Papierkorb", "Trash"),
+    (
+        "trash.empty",
+        "Der Papierkorb ist leer.",
+        "The trash is empty.",
+    ),
+    ("trash.restore", "Wiederherstellen", "Restore"),
+    ("trash.deleted_by", "gelöscht von", "deleted by"),
+    (
+        "trash.moved_notice",
+        "Der Artikel liegt jetzt im Papierkorb und kann dort wiederhergestellt werden.",
+        "The article is now in the trash and can be restored from there.",
+    ),
+    ("error.title", "Fehler", "Error"),
+    (
+        "error.back",
+        "Zurück zur Startseite",
+        "Back to the home page",
+    ),
+    ("footer.api", "API-Beschreibung", "API description"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_negotiation_prefers_cookie_then_header() {
+        assert_eq!(Lang::negotiate(None, None), Lang::De);
+        assert_eq!(Lang::negotiate(None, Some("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(Lang::negotiate(None, Some("fr, de;q=0.5")), Lang::De);
+        assert_eq!(Lang::negotiate(Some("de"), Some("en")), Lang::De);
+        assert_eq!(Lang::negotiate(Some("en"), None), Lang::En);
+    }
+
+    #[test]
+    fn every_key_is_unique_and_translated() {
+        for (i, (k, de, en)) in TEXTS.iter().enumerate() {
+            assert!(!de.is_empty() && !en.is_empty(), "{k}");
+            assert!(
+                TEXTS[i + 1..].iter().all(|(k2, _, _)| k2 != k),
+                "duplicate {k}"
+            );
+        }
+    }
+
+    #[test]
+    fn dates_are_formatted_per_language() {
+        assert_eq!(Lang::De.datetime(0), "01.01.1970 00:00 UTC");
+        assert_eq!(Lang::En.datetime(0), "1970-01-01 00:00 UTC");
+    }
+}

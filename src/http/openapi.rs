@@ -1,0 +1,117 @@
+//! The OpenAPI 3.1 description of `/api/v1`, served at `/api/v1/openapi.json`.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/openapi.json", get(|| async { Json(document()) }))
+}
+
+fn problem() -> Value {
+    json!({"description": "Fehler (RFC 9457)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+}
+
+fn ok(schema: &str) -> Value {
+    json!({"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+}
+
+fn id_param() -> Value {
+    json!({"name": "id", "in": "path", "required": true, "description": "Artikel-ID (ULID) oder Slug", "schema": {"type": "string"}})
+}
+
+fn n_param() -> Value {
+    json!({"name": "n", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}})
+}
+
+/// The document.
+pub(crate) fn document() -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "stafette API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Wissensdatenbank für Kommunalverwaltungen. Fehler werden als application/problem+json gemeldet."
+        },
+        "paths": {
+            "/healthz": {"get": {"summary": "Betriebszustand", "responses": {"200": {"description": "OK"}, "503": {"description": "Speicher ausgefallen"}}}},
+            "/api/v1/articles": {
+                "get": {
+                    "summary": "Artikel auflisten (neueste Änderung zuerst)",
+                    "parameters": [
+                        {"name": "space", "in": "query", "schema": {"type": "string"}},
+                        {"name": "tag", "in": "query", "schema": {"type": "string"}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
+                        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                        {"name": "trash", "in": "query", "schema": {"type": "boolean", "default": false}}
+                    ],
+                    "responses": {"200": ok("ArticleList"), "400": problem()}
+                },
+                "post": {
+                    "summary": "Artikel anlegen",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewArticle"}}}},
+                    "responses": {"201": ok("Article"), "400": problem(), "413": problem()}
+                }
+            },
+            "/api/v1/articles/{id}": {
+                "parameters": [id_param()],
+                "get": {"summary": "Artikel lesen", "responses": {"200": ok("Article"), "404": problem()}},
+                "put": {
+                    "summary": "Artikel ändern; auf veralteter Basis wird automatisch zusammengeführt",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ArticleUpdate"}}}},
+                    "responses": {"200": ok("Article"), "400": problem(), "404": problem(),
+                        "409": {"description": "Konflikt: enthält current (aktuelle Version) und merged_body", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ConflictProblem"}}}}}
+                },
+                "delete": {"summary": "In den Papierkorb verschieben", "responses": {"200": ok("Article"), "404": problem(), "409": problem()}}
+            },
+            "/api/v1/articles/{id}/restore": {"parameters": [id_param()], "post": {"summary": "Aus dem Papierkorb wiederherstellen", "responses": {"200": ok("Article"), "404": problem(), "409": problem()}}},
+            "/api/v1/articles/{id}/revisions": {"parameters": [id_param()], "get": {"summary": "Versionen", "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Revision"}}}}}, "404": problem()}}},
+            "/api/v1/articles/{id}/revisions/{n}": {"parameters": [id_param(), n_param()], "get": {"summary": "Eine Version mit Inhalt", "responses": {"200": ok("Revision"), "404": problem()}}},
+            "/api/v1/articles/{id}/revisions/{n}/restore": {"parameters": [id_param(), n_param()], "post": {"summary": "Version als neue Version wiederherstellen", "responses": {"200": ok("Article"), "404": problem()}}},
+            "/api/v1/articles/{id}/diff": {"parameters": [id_param(),
+                {"name": "from", "in": "query", "required": true, "schema": {"type": "integer"}},
+                {"name": "to", "in": "query", "required": true, "schema": {"type": "integer"}}],
+                "get": {"summary": "Wortweiser Vergleich zweier Versionen", "responses": {"200": ok("Diff"), "404": problem()}}},
+            "/api/v1/articles/{id}/backlinks": {"parameters": [id_param()], "get": {"summary": "Artikel, die hierher verlinken", "responses": {"200": {"description": "OK"}, "404": problem()}}},
+            "/api/v1/render": {"post": {"summary": "Markdown-Vorschau rendern", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["body"], "properties": {"body": {"type": "string"}}}}}}, "responses": {"200": {"description": "OK"}, "400": problem(), "413": problem()}}},
+            "/api/v1/spaces": {
+                "get": {"summary": "Bereiche als Baum (Tiefensuche)", "responses": {"200": {"description": "OK"}}},
+                "post": {"summary": "Bereich anlegen", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "description": {"type": "string"}, "parent": {"type": "string", "description": "Slug oder ID"}}}}}}, "responses": {"201": {"description": "Angelegt"}, "400": problem()}}
+            }
+        },
+        "components": {
+            "schemas": {
+                "Problem": {"type": "object", "properties": {
+                    "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                    "detail": {"type": "string"}, "code": {"type": "string"}}},
+                "ConflictProblem": {"allOf": [{"$ref": "#/components/schemas/Problem"}, {"type": "object", "properties": {
+                    "current_revision": {"type": "integer"}, "current": {"$ref": "#/components/schemas/Article"}, "merged_body": {"type": "string"}}}]},
+                "NewArticle": {"type": "object", "required": ["title"], "properties": {
+                    "title": {"type": "string", "maxLength": 200}, "body": {"type": "string"}, "description": {"type": "string"},
+                    "tags": {"type": "array", "items": {"type": "string"}}, "space": {"type": "string", "description": "Slug oder ID des Bereichs"},
+                    "summary": {"type": "string"}}},
+                "ArticleUpdate": {"type": "object", "required": ["title", "body", "base_revision"], "properties": {
+                    "title": {"type": "string"}, "body": {"type": "string"}, "description": {"type": "string"},
+                    "tags": {"type": "array", "items": {"type": "string"}}, "space": {"type": "string"},
+                    "base_revision": {"type": "integer", "minimum": 1}, "summary": {"type": "string"}}},
+                "Article": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "slug": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
+                    "tags": {"type": "array", "items": {"type": "string"}}, "space": {"type": "string"}, "space_id": {"type": "string"},
+                    "revision": {"type": "integer"}, "created_at": {"type": "string", "format": "date-time"}, "created_by": {"type": "string"},
+                    "updated_at": {"type": "string", "format": "date-time"}, "updated_by": {"type": "string"},
+                    "deleted_at": {"type": "string", "format": "date-time"}, "url": {"type": "string"},
+                    "body": {"type": "string"}, "html": {"type": "string"}, "merged": {"type": "boolean"}}},
+                "ArticleList": {"type": "object", "properties": {"total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"},
+                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Article"}}}},
+                "Revision": {"type": "object", "properties": {"n": {"type": "integer"}, "author": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
+                    "summary": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
+                    "tags": {"type": "array", "items": {"type": "string"}}, "space_id": {"type": "string"}, "body": {"type": "string"}}},
+                "Diff": {"type": "object", "properties": {"from": {"type": "integer"}, "to": {"type": "integer"},
+                    "inserted_words": {"type": "integer"}, "deleted_words": {"type": "integer"},
+                    "segments": {"type": "array", "items": {"type": "object", "properties": {"kind": {"enum": ["equal", "insert", "delete"]}, "text": {"type": "string"}}}}}}
+            }
+        }
+    })
+}

@@ -1,0 +1,737 @@
+//! Article use cases: create, read, edit (with three-way merge on stale bases), rename,
+//! move, trash and restore, revisions and diffs.
+
+use std::sync::Arc;
+
+use tracing::instrument;
+
+use super::links::{StoreLinks, link_keys};
+use super::{Actor, blocking};
+use crate::domain::article::{
+    MAX_DESCRIPTION_CHARS, MAX_SUMMARY_CHARS, clean_line, clean_title, now,
+};
+use crate::domain::diff::{WordDiff, word_diff};
+use crate::domain::merge::{TextMerge, merge_tags, merge_text, merge_value};
+use crate::domain::{Article, ArticleId, RevisionMeta, Slug, Space, Tags};
+use crate::error::{AppError, Result};
+use crate::render::{self, Rendered};
+use crate::state::AppState;
+use crate::store::{ArticleWrite, BodyChange, OutboxOp, Store, WriteRejected};
+
+/// How often an edit is re-merged when other saves keep landing in between.
+const MAX_SAVE_ATTEMPTS: usize = 8;
+
+/// What a user submits when creating or editing an article.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleInput {
+    /// Title (required).
+    pub title: String,
+    /// Markdown body.
+    pub body: String,
+    /// One-line description; `None` keeps the current one on edits.
+    pub description: Option<String>,
+    /// Tags; `None` keeps the current ones on edits.
+    pub tags: Option<Tags>,
+    /// Space slug or id; `None` keeps the current one (or the default space on create).
+    pub space: Option<String>,
+    /// Change summary.
+    pub summary: String,
+    /// Exact slug to use on create (import); otherwise derived from the title.
+    pub slug: Option<Slug>,
+}
+
+/// A stored save.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    /// The article after the save.
+    pub article: Article,
+    /// The save was based on an older revision and merged automatically.
+    pub merged: bool,
+    /// Nothing changed, so no revision was written.
+    pub unchanged: bool,
+}
+
+/// A save that could not be merged automatically.
+#[derive(Debug, Clone)]
+pub struct Conflict {
+    /// The article as stored now.
+    pub current: Article,
+    /// Its body.
+    pub current_body: String,
+    /// The body the user tried to save.
+    pub proposed_body: String,
+    /// The user's title.
+    pub proposed_title: String,
+    /// Body with conflict markers, for the user to fix.
+    pub merged_body: String,
+}
+
+/// Outcome of an edit.
+#[derive(Debug, Clone)]
+pub enum UpdateOutcome {
+    /// Stored (possibly merged).
+    Saved(Saved),
+    /// Needs the user.
+    Conflict(Conflict),
+}
+
+/// Everything the article page shows.
+#[derive(Debug, Clone)]
+pub struct ArticlePage {
+    /// The article.
+    pub article: Article,
+    /// Markdown source of the current revision.
+    pub body: String,
+    /// Rendered body.
+    pub rendered: Arc<Rendered>,
+    /// Its space, with ancestors first in `breadcrumbs`.
+    pub space: Space,
+    /// Ancestor spaces, outermost first.
+    pub breadcrumbs: Vec<Space>,
+    /// Articles linking here ("Verlinkt von").
+    pub backlinks: Vec<Article>,
+}
+
+/// A lookup by slug: found, or moved to a new slug.
+#[derive(Debug, Clone)]
+pub enum Lookup<T> {
+    /// Found under the requested slug.
+    Found(T),
+    /// The slug is an old name; redirect to this one.
+    Moved(Slug),
+}
+
+fn validate(input: &ArticleInput) -> Result<(String, String, String)> {
+    let title = clean_title(&input.title).map_err(AppError::Invalid)?;
+    render::check_limits(&input.body)?;
+    let description = clean_line(
+        input.description.as_deref().unwrap_or(""),
+        MAX_DESCRIPTION_CHARS,
+    );
+    let summary = clean_line(&input.summary, MAX_SUMMARY_CHARS);
+    Ok((title, description, summary))
+}
+
+/// Normalises line endings so diffs and merges do not trip over `\r\n` from browsers.
+fn normalise_body(body: &str) -> String {
+    body.replace("\r\n", "\n")
+}
+
+/// Waits for durability of a committed write; refuses to acknowledge otherwise.
+async fn make_durable(state: &AppState) -> Result<()> {
+    if state.flusher.durable().await {
+        Ok(())
+    } else {
+        Err(AppError::Unavailable)
+    }
+}
+
+fn refuse_if_failed(state: &AppState) -> Result<()> {
+    if state.flusher.failed() {
+        Err(AppError::Unavailable)
+    } else {
+        Ok(())
+    }
+}
+
+/// Finds an article by id or by (current or old) slug, including trashed ones.
+pub fn find(store: &Store, id_or_slug: &str) -> Result<Article> {
+    let found = match id_or_slug.parse::<ArticleId>() {
+        Ok(id) => store.article(id)?,
+        Err(_) => store.article_by_slug(id_or_slug)?,
+    };
+    found.ok_or_else(|| AppError::NotFound("Artikel nicht gefunden.".to_owned()))
+}
+
+fn current_body(store: &Store, a: &Article) -> Result<String> {
+    store
+        .revision(a.id, a.revision)?
+        .map(|r| r.body)
+        .ok_or_else(|| AppError::Internal(format!("revision {} of {} missing", a.revision, a.id)))
+}
+
+/// Creates an article.
+#[instrument(skip_all, fields(title = %input.title))]
+pub async fn create(state: &AppState, actor: &Actor, input: ArticleInput) -> Result<Saved> {
+    refuse_if_failed(state)?;
+    let (title, description, summary) = validate(&input)?;
+    let body = normalise_body(&input.body);
+    let store = state.store.clone();
+    let author = actor.login.clone();
+    let _gate = state.write_gate.read().await;
+    let article = blocking(move || {
+        let space = super::spaces::resolve_or_default(&store, input.space.as_deref())?;
+        let at = now();
+        let article = Article {
+            id: ArticleId::new(),
+            slug: input
+                .slug
+                .clone()
+                .unwrap_or_else(|| Slug::from_title(&title)),
+            old_slugs: Vec::new(),
+            space: space.id,
+            title: title.clone(),
+            description: description.clone(),
+            tags: input.tags.clone().unwrap_or_default(),
+            revision: 1,
+            created_by: author.clone(),
+            created_at: at,
+            updated_by: author.clone(),
+            updated_at: at,
+            deleted_at: None,
+            deleted_by: None,
+        };
+        let meta = revision_meta(&article, &author, at, summary, body.len());
+        let write = ArticleWrite {
+            desired_slug: Some(article.slug.clone()),
+            expected_revision: None,
+            links: Some(link_keys(&body)),
+            body: Some(BodyChange { meta, body }),
+            outbox: OutboxOp::Upsert,
+            article,
+        };
+        match store.write_article(&write)? {
+            Ok((a, _)) => Ok(a),
+            Err(WriteRejected::NoSlug) => Err(AppError::Invalid(
+                "Für diesen Titel ist keine Adresse mehr frei.".to_owned(),
+            )),
+            Err(e) => Err(AppError::Internal(e.to_string())),
+        }
+    })
+    .await?;
+    make_durable(state).await?;
+    state.cache.bump_links();
+    tracing::info!(id = %article.id, slug = %article.slug, "article created");
+    Ok(Saved {
+        article,
+        merged: false,
+        unchanged: false,
+    })
+}
+
+fn revision_meta(
+    a: &Article,
+    author: &str,
+    at: i64,
+    summary: String,
+    body_len: usize,
+) -> RevisionMeta {
+    RevisionMeta {
+        n: a.revision,
+        author: author.to_owned(),
+        at,
+        summary,
+        title: a.title.clone(),
+        description: a.description.clone(),
+        tags: a.tags.clone(),
+        space: a.space,
+        body_len,
+    }
+}
+
+/// Saves an edit made on `base_revision`. A stale base is merged three-way with what was
+/// saved since; overlapping changes come back as a [`Conflict`] and nothing is stored.
+#[instrument(skip_all, fields(id = %id, base = base_revision))]
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: ArticleId,
+    input: ArticleInput,
+    base_revision: u32,
+) -> Result<UpdateOutcome> {
+    refuse_if_failed(state)?;
+    let (title, description, summary) = validate(&input)?;
+    let body = normalise_body(&input.body);
+    let store = state.store.clone();
+    let author = actor.login.clone();
+    let _gate = state.write_gate.read().await;
+    let (outcome, links_changed) = blocking(move || {
+        for _ in 0..MAX_SAVE_ATTEMPTS {
+            let current = find(&store, &id.to_string())?;
+            if current.is_deleted() {
+                return Err(AppError::Conflict(
+                    "Der Artikel liegt im Papierkorb. Stellen Sie ihn zuerst wieder her."
+                        .to_owned(),
+                ));
+            }
+            if base_revision == 0 || base_revision > current.revision {
+                return Err(AppError::Invalid(format!(
+                    "Unbekannte Basisversion {base_revision} (aktuell ist Version {}).",
+                    current.revision
+                )));
+            }
+            let now_body = current_body(&store, &current)?;
+            let space = match input.space.as_deref() {
+                Some(s) => super::spaces::resolve(&store, s)?.id,
+                None => current.space,
+            };
+            let mine = Proposal {
+                title: title.clone(),
+                description: input
+                    .description
+                    .as_ref()
+                    .map_or_else(|| current.description.clone(), |_| description.clone()),
+                tags: input.tags.clone().unwrap_or_else(|| current.tags.clone()),
+                space,
+                body: body.clone(),
+            };
+            let (next, merged) = if base_revision == current.revision {
+                (mine, false)
+            } else {
+                let base = store.revision(id, base_revision)?.ok_or_else(|| {
+                    AppError::Internal(format!("revision {base_revision} missing"))
+                })?;
+                let theirs = Proposal {
+                    title: current.title.clone(),
+                    description: current.description.clone(),
+                    tags: current.tags.clone(),
+                    space: current.space,
+                    body: now_body.clone(),
+                };
+                let base = Proposal {
+                    title: base.meta.title,
+                    description: base.meta.description,
+                    tags: base.meta.tags,
+                    space: base.meta.space,
+                    body: base.body,
+                };
+                match merge_proposals(&base, &theirs, &mine) {
+                    Ok(p) => (p, true),
+                    Err(merged_body) => {
+                        return Ok((
+                            UpdateOutcome::Conflict(Conflict {
+                                current,
+                                current_body: now_body,
+                                proposed_body: body,
+                                proposed_title: title,
+                                merged_body,
+                            }),
+                            false,
+                        ));
+                    }
+                }
+            };
+            let unchanged = next.title == current.title
+                && next.description == current.description
+                && next.tags == current.tags
+                && next.space == current.space
+                && next.body == now_body;
+            if unchanged {
+                return Ok((
+                    UpdateOutcome::Saved(Saved {
+                        article: current,
+                        merged,
+                        unchanged: true,
+                    }),
+                    false,
+                ));
+            }
+            let at = now();
+            let mut article = current.clone();
+            article.title = next.title.clone();
+            article.description = next.description;
+            article.tags = next.tags;
+            article.space = next.space;
+            article.revision = current.revision + 1;
+            article.updated_by = author.clone();
+            article.updated_at = at;
+            let summary = if merged && summary.is_empty() {
+                "Automatisch zusammengeführt".to_owned()
+            } else {
+                summary.clone()
+            };
+            let meta = revision_meta(&article, &author, at, summary, next.body.len());
+            let write = ArticleWrite {
+                desired_slug: (next.title != current.title).then(|| Slug::from_title(&next.title)),
+                expected_revision: Some(current.revision),
+                links: Some(link_keys(&next.body)),
+                body: Some(BodyChange {
+                    meta,
+                    body: next.body,
+                }),
+                outbox: OutboxOp::Upsert,
+                article,
+            };
+            match store.write_article(&write)? {
+                Ok((a, _)) => {
+                    let links_changed = a.slug != current.slug;
+                    return Ok((
+                        UpdateOutcome::Saved(Saved {
+                            article: a,
+                            merged,
+                            unchanged: false,
+                        }),
+                        links_changed,
+                    ));
+                }
+                Err(WriteRejected::Stale { .. }) => continue,
+                Err(WriteRejected::Missing) => {
+                    return Err(AppError::NotFound("Artikel nicht gefunden.".to_owned()));
+                }
+                Err(e) => return Err(AppError::Invalid(e.to_string())),
+            }
+        }
+        Err(AppError::Conflict(
+            "Der Artikel wird gerade sehr häufig geändert. Bitte erneut speichern.".to_owned(),
+        ))
+    })
+    .await?;
+    if let UpdateOutcome::Saved(s) = &outcome
+        && !s.unchanged
+    {
+        make_durable(state).await?;
+        tracing::info!(id = %s.article.id, rev = s.article.revision, merged = s.merged, "article saved");
+    }
+    if links_changed {
+        state.cache.bump_links();
+    }
+    Ok(outcome)
+}
+
+/// The fields a save changes, as one value for merging.
+#[derive(Debug, Clone)]
+struct Proposal {
+    title: String,
+    description: String,
+    tags: Tags,
+    space: crate::domain::SpaceId,
+    body: String,
+}
+
+/// Merges `mine` (based on `base`) into `theirs`; `Err` carries the body with conflict markers.
+fn merge_proposals(
+    base: &Proposal,
+    theirs: &Proposal,
+    mine: &Proposal,
+) -> std::result::Result<Proposal, String> {
+    let body = merge_text(&base.body, &theirs.body, &mine.body);
+    let title = merge_value(&base.title, &theirs.title, &mine.title);
+    let description = merge_value(&base.description, &theirs.description, &mine.description);
+    let space = merge_value(&base.space, &theirs.space, &mine.space);
+    match (body, title, description, space) {
+        (TextMerge::Clean(body), Some(title), Some(description), Some(space)) => Ok(Proposal {
+            title,
+            description,
+            tags: merge_tags(&base.tags, &theirs.tags, &mine.tags),
+            space,
+            body,
+        }),
+        (TextMerge::Conflict(body), ..) => Err(body),
+        // Body merged but a single-valued field collided: show the clean body, the user
+        // picks title/space on the conflict page.
+        (TextMerge::Clean(body), ..) => Err(body),
+    }
+}
+
+/// Moves an article to the trash.
+pub async fn trash(state: &AppState, actor: &Actor, id_or_slug: &str) -> Result<Article> {
+    set_deleted(state, actor, id_or_slug, true).await
+}
+
+/// Restores an article from the trash (it gets a numbered slug if its old one was taken).
+pub async fn untrash(state: &AppState, actor: &Actor, id_or_slug: &str) -> Result<Article> {
+    set_deleted(state, actor, id_or_slug, false).await
+}
+
+async fn set_deleted(
+    state: &AppState,
+    actor: &Actor,
+    id_or_slug: &str,
+    deleted: bool,
+) -> Result<Article> {
+    refuse_if_failed(state)?;
+    let store = state.store.clone();
+    let key = id_or_slug.to_owned();
+    let who = actor.login.clone();
+    let _gate = state.write_gate.read().await;
+    let article = blocking(move || {
+        for _ in 0..MAX_SAVE_ATTEMPTS {
+            let current = find(&store, &key)?;
+            if current.is_deleted() == deleted {
+                return Err(AppError::Conflict(
+                    if deleted {
+                        "Der Artikel liegt bereits im Papierkorb."
+                    } else {
+                        "Der Artikel liegt nicht im Papierkorb."
+                    }
+                    .to_owned(),
+                ));
+            }
+            let mut article = current.clone();
+            article.deleted_at = deleted.then(now);
+            article.deleted_by = deleted.then(|| who.clone());
+            let write = ArticleWrite {
+                desired_slug: (!deleted).then(|| current.slug.clone()),
+                expected_revision: Some(current.revision),
+                body: None,
+                links: None,
+                outbox: if deleted {
+                    OutboxOp::Delete
+                } else {
+                    OutboxOp::Upsert
+                },
+                article,
+            };
+            match store.write_article(&write)? {
+                Ok((a, _)) => return Ok(a),
+                Err(WriteRejected::Stale { .. }) => continue,
+                Err(e) => return Err(AppError::Invalid(e.to_string())),
+            }
+        }
+        Err(AppError::Conflict("Bitte erneut versuchen.".to_owned()))
+    })
+    .await?;
+    make_durable(state).await?;
+    state.cache.bump_links();
+    tracing::info!(id = %article.id, deleted, "article trash state changed");
+    Ok(article)
+}
+
+/// Saves revision `n` again as the newest revision.
+pub async fn restore_revision(
+    state: &AppState,
+    actor: &Actor,
+    id: ArticleId,
+    n: u32,
+) -> Result<Saved> {
+    let store = state.store.clone();
+    let (current, old) = blocking(move || {
+        let current = find(&store, &id.to_string())?;
+        let old = store
+            .revision(id, n)?
+            .ok_or_else(|| AppError::NotFound(format!("Version {n} gibt es nicht.")))?;
+        Ok((current, old))
+    })
+    .await?;
+    let space = Some(old.meta.space.to_string());
+    let input = ArticleInput {
+        title: old.meta.title,
+        body: old.body,
+        description: Some(old.meta.description),
+        tags: Some(old.meta.tags),
+        space,
+        summary: format!("Version {n} wiederhergestellt"),
+        slug: None,
+    };
+    match update(state, actor, id, input, current.revision).await? {
+        UpdateOutcome::Saved(s) => Ok(s),
+        UpdateOutcome::Conflict(_) => Err(AppError::Conflict("Bitte erneut versuchen.".to_owned())),
+    }
+}
+
+/// The article page for a slug: rendered body (cached), space, backlinks.
+pub async fn page(state: &AppState, slug: &str) -> Result<Lookup<ArticlePage>> {
+    let store = state.store.clone();
+    let cache = state.cache.clone();
+    let slug = slug.to_owned();
+    blocking(move || {
+        let article = store
+            .article_by_slug(&slug)?
+            .filter(|a| !a.is_deleted())
+            .ok_or_else(|| AppError::NotFound("Artikel nicht gefunden.".to_owned()))?;
+        if article.slug.as_str() != slug {
+            return Ok(Lookup::Moved(article.slug));
+        }
+        let body = current_body(&store, &article)?;
+        let rendered = rendered(&store, &cache, &article, &body)?;
+        let (space, breadcrumbs) = super::spaces::with_ancestors(&store, article.space)?;
+        let backlinks = backlinks(&store, &article)?;
+        Ok(Lookup::Found(ArticlePage {
+            article,
+            body,
+            rendered,
+            space,
+            breadcrumbs,
+            backlinks,
+        }))
+    })
+    .await
+}
+
+/// Renders (or fetches from cache) the body of `article`'s current revision.
+pub fn rendered(
+    store: &Store,
+    cache: &super::cache::RenderCache,
+    article: &Article,
+    body: &str,
+) -> Result<Arc<Rendered>> {
+    if let Some(r) = cache.get(article.id, article.revision) {
+        return Ok(r);
+    }
+    let epoch = cache.epoch();
+    let r = Arc::new(render::render(body, &StoreLinks(store))?);
+    cache.put(article.id, article.revision, epoch, Arc::clone(&r));
+    Ok(r)
+}
+
+/// Live (non-trashed) articles whose wiki links point at `article`, by title.
+pub fn backlinks(store: &Store, article: &Article) -> Result<Vec<Article>> {
+    let mut ids = Vec::new();
+    for slug in std::iter::once(&article.slug).chain(&article.old_slugs) {
+        ids.extend(store.linking_articles(slug.as_str())?);
+    }
+    ids.sort();
+    ids.dedup();
+    let mut out = Vec::new();
+    for id in ids {
+        if id == article.id {
+            continue;
+        }
+        if let Some(a) = store.article(id)?.filter(|a| !a.is_deleted()) {
+            out.push(a);
+        }
+    }
+    out.sort_by_key(|a| a.title.to_lowercase());
+    Ok(out)
+}
+
+/// Filters for [`list`].
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only articles directly in this space (slug or id).
+    pub space: Option<String>,
+    /// Only articles with this tag (case-insensitive).
+    pub tag: Option<String>,
+    /// List the trash instead of live articles.
+    pub trashed: bool,
+    /// Page size.
+    pub limit: usize,
+    /// Page offset.
+    pub offset: usize,
+}
+
+/// Articles matching `filter`, newest change first, with the total before paging.
+pub async fn list(state: &AppState, filter: ListFilter) -> Result<(usize, Vec<Article>)> {
+    let store = state.store.clone();
+    blocking(move || {
+        let space = filter
+            .space
+            .as_deref()
+            .map(|s| super::spaces::resolve(&store, s))
+            .transpose()?;
+        let tag = filter.tag.as_deref().map(str::to_lowercase);
+        let mut all: Vec<Article> = store
+            .all_articles()?
+            .into_iter()
+            .filter(|a| a.is_deleted() == filter.trashed)
+            .filter(|a| space.as_ref().is_none_or(|s| a.space == s.id))
+            .filter(|a| {
+                tag.as_ref()
+                    .is_none_or(|t| a.tags.as_slice().iter().any(|x| x.to_lowercase() == *t))
+            })
+            .collect();
+        if filter.trashed {
+            all.sort_by_key(|a| std::cmp::Reverse(a.deleted_at));
+        } else {
+            all.sort_by_key(|a| std::cmp::Reverse(a.updated_at));
+        }
+        let total = all.len();
+        let page = all
+            .into_iter()
+            .skip(filter.offset)
+            .take(filter.limit)
+            .collect();
+        Ok((total, page))
+    })
+    .await
+}
+
+/// An article (live or trashed) with the body of its current revision.
+pub async fn get(state: &AppState, id_or_slug: &str) -> Result<(Article, String)> {
+    let store = state.store.clone();
+    let key = id_or_slug.to_owned();
+    blocking(move || {
+        let a = find(&store, &key)?;
+        let body = current_body(&store, &a)?;
+        Ok((a, body))
+    })
+    .await
+}
+
+/// Revision history, newest first.
+pub async fn history(state: &AppState, id_or_slug: &str) -> Result<(Article, Vec<RevisionMeta>)> {
+    let store = state.store.clone();
+    let key = id_or_slug.to_owned();
+    blocking(move || {
+        let a = find(&store, &key)?;
+        let mut revs = store.revision_metas(a.id)?;
+        revs.reverse();
+        Ok((a, revs))
+    })
+    .await
+}
+
+/// One revision of an article.
+pub async fn revision(
+    state: &AppState,
+    id_or_slug: &str,
+    n: u32,
+) -> Result<(Article, crate::domain::Revision)> {
+    let store = state.store.clone();
+    let key = id_or_slug.to_owned();
+    blocking(move || {
+        let a = find(&store, &key)?;
+        let r = store
+            .revision(a.id, n)?
+            .ok_or_else(|| AppError::NotFound(format!("Version {n} gibt es nicht.")))?;
+        Ok((a, r))
+    })
+    .await
+}
+
+/// Differences between two revisions.
+#[derive(Debug, Clone)]
+pub struct RevisionDiff {
+    /// The article.
+    pub article: Article,
+    /// Older revision.
+    pub from: RevisionMeta,
+    /// Newer revision.
+    pub to: RevisionMeta,
+    /// Word diff of the titles.
+    pub title: WordDiff,
+    /// Word diff of the bodies.
+    pub body: WordDiff,
+}
+
+/// Word-level diff between revisions `from` and `to` (any order).
+pub async fn diff(state: &AppState, id_or_slug: &str, from: u32, to: u32) -> Result<RevisionDiff> {
+    let store = state.store.clone();
+    let key = id_or_slug.to_owned();
+    blocking(move || {
+        let article = find(&store, &key)?;
+        let get = |n: u32| {
+            store
+                .revision(article.id, n)?
+                .ok_or_else(|| AppError::NotFound(format!("Version {n} gibt es nicht.")))
+        };
+        let (a, b) = (get(from)?, get(to)?);
+        Ok(RevisionDiff {
+            title: word_diff(&a.meta.title, &b.meta.title),
+            body: word_diff(&a.body, &b.body),
+            article,
+            from: a.meta,
+            to: b.meta,
+        })
+    })
+    .await
+}
+
+/// Renders Markdown for the editor's live preview (not stored).
+pub async fn preview(state: &AppState, markdown: String) -> Result<Rendered> {
+    let store = state.store.clone();
+    blocking(move || Ok(render::render(&markdown, &StoreLinks(&store))?)).await
+}
+
+/// Recently changed live articles.
+pub async fn recent(state: &AppState, limit: usize) -> Result<Vec<Article>> {
+    Ok(list(
+        state,
+        ListFilter {
+            limit,
+            ..ListFilter::default()
+        },
+    )
+    .await?
+    .1)
+}

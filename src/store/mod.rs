@@ -1,0 +1,176 @@
+//! The sled store: the single source of truth. Owns the tree layout and the key/value
+//! encoding; everything else (the search index, caches) is derived from it.
+//!
+//! # Blocking
+//! Every method does synchronous IO (a cache miss reads the disk). Call them from
+//! `spawn_blocking` (see `service::blocking`), never straight from async code.
+//!
+//! # Layout
+//! | tree          | key                               | value                          |
+//! |---------------|-----------------------------------|--------------------------------|
+//! | `articles`    | article id (16 bytes)             | [`Article`] JSON               |
+//! | `slugs`       | slug                              | article id (current or old)    |
+//! | `revisions`   | article id + n (u32 BE)           | [`RevisionMeta`] JSON          |
+//! | `bodies`      | article id + n + chunk (u16 BE)   | UTF-8 body chunk               |
+//! | `links`       | target slug + 0 + source id       | empty (wiki links)             |
+//! | `outlinks`    | source id                         | JSON list of target slugs      |
+//! | `outbox`      | sequence (u64 BE)                 | [`OutboxEntry`] JSON           |
+//! | `spaces`      | space id                          | [`Space`] JSON                 |
+//! | `space_slugs` | slug                              | space id                       |
+//! | `meta`        | name                              | settings, markers              |
+
+mod articles;
+mod backup;
+mod outbox;
+mod spaces;
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use articles::{ArticleWrite, BodyChange, WriteRejected};
+pub use backup::{BackupSummary, read_backup, write_backup};
+pub use outbox::{OutboxEntry, OutboxOp};
+
+#[cfg(doc)]
+use crate::domain::{Article, RevisionMeta, Space};
+
+/// Errors from the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// sled failed (IO error, corruption detected by sled).
+    #[error("storage error: {0}")]
+    Sled(#[from] sled::Error),
+    /// A stored value could not be decoded: data written by a newer version or damaged.
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    /// A backup file is not valid.
+    #[error("invalid backup: {0}")]
+    InvalidBackup(String),
+    /// Reading or writing a file failed.
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Result alias for store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Handle to the database. Cloning is shallow (sled's handles are reference counted).
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: sled::Db,
+    articles: sled::Tree,
+    slugs: sled::Tree,
+    revisions: sled::Tree,
+    bodies: sled::Tree,
+    links: sled::Tree,
+    outlinks: sled::Tree,
+    outbox: sled::Tree,
+    spaces: sled::Tree,
+    space_slugs: sled::Tree,
+    meta: sled::Tree,
+}
+
+/// Names of all trees, in backup order.
+const TREES: [&str; 10] = [
+    "articles",
+    "slugs",
+    "revisions",
+    "bodies",
+    "links",
+    "outlinks",
+    "outbox",
+    "spaces",
+    "space_slugs",
+    "meta",
+];
+
+/// sled's page cache budget; RSS can be a multiple of it (research/reliability.md §1.4).
+const CACHE_CAPACITY: u64 = 256 * 1024 * 1024;
+
+impl Store {
+    /// Opens (or creates) the database in `dir`. Fails with a sled IO error when another
+    /// process (a running server) holds the lock.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(CACHE_CAPACITY)
+            .open()?;
+        Self::from_db(db)
+    }
+
+    /// A throwaway database for tests and tools; removed on drop.
+    pub fn temporary() -> Result<Self> {
+        Self::from_db(sled::Config::new().temporary(true).open()?)
+    }
+
+    fn from_db(db: sled::Db) -> Result<Self> {
+        Ok(Store {
+            articles: db.open_tree("articles")?,
+            slugs: db.open_tree("slugs")?,
+            revisions: db.open_tree("revisions")?,
+            bodies: db.open_tree("bodies")?,
+            links: db.open_tree("links")?,
+            outlinks: db.open_tree("outlinks")?,
+            outbox: db.open_tree("outbox")?,
+            spaces: db.open_tree("spaces")?,
+            space_slugs: db.open_tree("space_slugs")?,
+            meta: db.open_tree("meta")?,
+            db,
+        })
+    }
+
+    /// Makes every write so far durable. One call covers all trees.
+    pub async fn flush(&self) -> Result<()> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    /// Synchronous flush for command-line tools.
+    pub fn flush_blocking(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn tree(&self, name: &str) -> Option<&sled::Tree> {
+        Some(match name {
+            "articles" => &self.articles,
+            "slugs" => &self.slugs,
+            "revisions" => &self.revisions,
+            "bodies" => &self.bodies,
+            "links" => &self.links,
+            "outlinks" => &self.outlinks,
+            "outbox" => &self.outbox,
+            "spaces" => &self.spaces,
+            "space_slugs" => &self.space_slugs,
+            "meta" => &self.meta,
+            _ => return None,
+        })
+    }
+
+    /// Reads a small setting from the `meta` tree.
+    pub fn meta_get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        self.meta.get(key)?.map(|v| decode(&v)).transpose()
+    }
+
+    /// Writes a small setting to the `meta` tree (not flushed; call [`Store::flush`]).
+    pub fn meta_put<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
+        self.meta.insert(key, encode(value)?)?;
+        Ok(())
+    }
+}
+
+pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub(crate) fn id16(bytes: &[u8]) -> Result<[u8; 16]> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt(format!("bad id of {} bytes", bytes.len())))
+}

@@ -1,0 +1,69 @@
+//! The outbox: an ordered log of article changes that the search index (and later the
+//! vector index) consume. Written in the same transaction as the article, so the derived
+//! indexes can always catch up after a crash.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Result, Store, decode};
+use crate::domain::ArticleId;
+
+/// What a consumer must do with an article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxOp {
+    /// (Re-)index the article's current state.
+    Upsert,
+    /// Remove the article from derived indexes.
+    Delete,
+}
+
+/// One outbox record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// The article concerned.
+    pub article: ArticleId,
+    /// The operation.
+    pub op: OutboxOp,
+}
+
+impl Store {
+    /// Outbox entries with a sequence number greater than `after`, oldest first, at most `limit`.
+    pub fn outbox_after(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, OutboxEntry)>> {
+        let start = after.map_or(0, |a| a.saturating_add(1));
+        self.outbox
+            .range(start.to_be_bytes()..)
+            .take(limit)
+            .map(|kv| {
+                let (k, v) = kv?;
+                let seq = k
+                    .as_ref()
+                    .try_into()
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| super::StoreError::Corrupt("bad outbox key".to_owned()))?;
+                Ok((seq, decode(&v)?))
+            })
+            .collect()
+    }
+
+    /// The newest outbox sequence number, if any entry exists.
+    pub fn outbox_last_seq(&self) -> Result<Option<u64>> {
+        Ok(self
+            .outbox
+            .last()?
+            .and_then(|(k, _)| k.as_ref().try_into().ok().map(u64::from_be_bytes)))
+    }
+
+    /// Drops entries up to and including `seq` once every consumer has applied them.
+    pub fn outbox_trim(&self, seq: u64) -> Result<usize> {
+        let mut n = 0;
+        for k in self.outbox.range(..=seq.to_be_bytes()).keys() {
+            self.outbox.remove(k?)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}

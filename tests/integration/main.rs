@@ -1,0 +1,12 @@
+//! One integration-test binary (fast to link): router tests through `oneshot`, tests over
+//! a real socket, and the crash test that SIGKILLs the real binary.
+
+// Test helpers outside #[test] functions may panic on setup failures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api;
+mod common;
+mod durability;
+mod pages;
+mod portability;
+mod socket;
