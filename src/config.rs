@@ -69,6 +69,34 @@ pub enum Command {
     },
     /// Rebuild the search index from the database.
     Reindex,
+    /// Measure search quality on a judged query set (MRR@10, nDCG@10, Recall@10).
+    Eval(EvalArgs),
+}
+
+/// Arguments of `stafette eval`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EvalArgs {
+    /// XQuAD/SQuAD JSON file: paragraphs are documents, questions are queries.
+    #[arg(long)]
+    pub xquad: Option<PathBuf>,
+    /// Folder of Markdown documents (id = file name without `.md`).
+    #[arg(long)]
+    pub docs: Option<PathBuf>,
+    /// JSON lines with `query`, `kind` and `relevant` (plus optional `partial`).
+    #[arg(long)]
+    pub queries: Option<PathBuf>,
+    /// Score this external ranking (JSON lines `{"query", "ranked": [ids]}`) instead of ours.
+    #[arg(long)]
+    pub run: Option<PathBuf>,
+    /// Name printed in the report.
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Also print the figures as one JSON line.
+    #[arg(long)]
+    pub json: bool,
+    /// Fail when the overall MRR@10 is below this value.
+    #[arg(long)]
+    pub min_mrr: Option<f64>,
 }
 
 /// Values from the TOML file; every field optional.

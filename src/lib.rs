@@ -37,7 +37,13 @@ pub fn open_state(config: config::Config) -> Result<AppState, error::AppError> {
     let store = store::Store::open(&config.db_dir())?;
     service::spaces::ensure_default(&store)?;
     store.flush_blocking()?;
-    Ok(AppState::new(store, config))
+    let search = service::search::Search::open(&config, &store)?;
+    Ok(AppState::new(store, search, config))
+}
+
+/// Starts the background work (the search indexer) on the current Tokio runtime.
+pub fn start_background(state: &AppState) {
+    tokio::spawn(service::search::run_indexer(state.clone()));
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then flushes.
@@ -47,6 +53,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
+    start_background(&state);
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::service::cache::RenderCache;
 use crate::service::flush::Flusher;
+use crate::service::search::Search;
 use crate::store::Store;
 
 /// Shared by every handler; cloning is a few reference-count bumps.
@@ -18,14 +19,17 @@ pub struct AppState {
     pub write_gate: Arc<tokio::sync::RwLock<()>>,
     /// Rendered article HTML by revision.
     pub cache: RenderCache,
+    /// The derived search index and its indexer.
+    pub search: Search,
     /// Resolved configuration.
     pub config: Arc<Config>,
 }
 
 impl AppState {
     /// Builds the state over an opened store.
-    pub fn new(store: Store, config: Config) -> Self {
+    pub fn new(store: Store, search: Search, config: Config) -> Self {
         AppState {
+            search,
             flusher: Flusher::new(store.clone()),
             store,
             write_gate: Arc::default(),

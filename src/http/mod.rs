@@ -13,6 +13,7 @@ mod history;
 mod home;
 mod i18n;
 mod openapi;
+mod search;
 mod views;
 
 use std::time::Duration;
@@ -58,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         .merge(history::router())
         .merge(api::router())
         .merge(api::spaces_router())
+        .merge(search::router())
         .merge(admin::router())
         .merge(openapi::router())
         .merge(assets::router())

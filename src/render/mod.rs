@@ -69,6 +69,13 @@ pub fn escape_to_sanitized(text: &str) -> SanitizedHtml {
     SanitizedHtml(escape_html(text))
 }
 
+/// Search titles and snippets with `<mark>` highlights. The index crate already escapes
+/// them; this second, `<mark>`-only allow-list keeps the template rule simple: only
+/// [`SanitizedHtml`] is ever printed unescaped.
+pub fn highlight_to_sanitized(html: &str) -> SanitizedHtml {
+    SanitizedHtml(sanitize::clean_highlight(html))
+}
+
 /// What a wiki link `[[target]]` or `[[target|label]]` points at, decided by the caller.
 pub trait LinkResolver {
     /// URL of the existing article that `target` names (by slug or by title, caller decides), or None.

@@ -15,6 +15,18 @@ const LINK_REL: &str = "noopener noreferrer nofollow";
 /// requests share it (STYLE §2.5).
 static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(build);
 
+/// Search highlights: text plus `<mark>`, nothing else.
+static HIGHLIGHT: LazyLock<Builder<'static>> = LazyLock::new(|| {
+    let mut b = Builder::empty();
+    b.add_tags(["mark"]);
+    b
+});
+
+/// Reduces highlighted search output to text and `<mark>` elements.
+pub(super) fn clean_highlight(html: &str) -> String {
+    HIGHLIGHT.clean(html).to_string()
+}
+
 /// Runs `html` through the allow-list and serialises the result.
 pub(super) fn clean(html: &str) -> String {
     SANITIZER.clean(html).to_string()

@@ -448,3 +448,9 @@ fn escaped_markup_stays_text() {
     let md = "&lt;script&gt;alert(1)&lt;/script&gt; &#60;img src=x onerror=alert(1)&#62; \\<b>fett\\</b>";
     assert_snapshot!(html(md), @"<p>&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt; &lt;b&gt;fett&lt;/b&gt;</p>");
 }
+
+#[test]
+fn highlights_keep_only_mark() {
+    let h = highlight_to_sanitized("<mark>Hund</mark> &lt;b&gt; <script>x</script><b>fett</b>");
+    assert_eq!(h.as_str(), "<mark>Hund</mark> &lt;b&gt; fett");
+}

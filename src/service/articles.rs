@@ -120,6 +120,8 @@ fn normalise_body(body: &str) -> String {
 /// Waits for durability of a committed write; refuses to acknowledge otherwise.
 async fn make_durable(state: &AppState) -> Result<()> {
     if state.flusher.durable().await {
+        // The outbox entry is durable now: let the indexer pick it up.
+        state.search.wake();
         Ok(())
     } else {
         Err(AppError::Unavailable)

@@ -2,6 +2,7 @@
 //! (validation, merging, durability, and later permissions) live in one layer.
 //! Handlers only extract input, call one function and wrap the result.
 
+pub mod analytics;
 pub mod articles;
 pub mod backup;
 pub mod cache;

@@ -1,7 +1,430 @@
-//! PLACEHOLDER until the index crate lands.
-use crate::error::Result;
+//! Search: keeps the derived tantivy index in step with the store and answers queries.
+//!
+//! The outbox (written with every article change) drives a background indexer: it wakes on
+//! every acknowledged save (and every few seconds), applies pending entries in one batched
+//! commit, and only then removes them from the outbox. Entries are always read from the
+//! start of the outbox rather than "after the last sequence", because a transaction that
+//! drew a lower sequence can commit after one with a higher sequence. A crash between the
+//! index commit and the outbox trim just re-applies idempotent upserts.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use stafette_index::{
+    Filter, IndexDoc, OpenOutcome, SearchIndex, SearchRequest, SearchResults, SortOrder, Synonyms,
+};
+use tokio::sync::Notify;
+
+use super::blocking;
+use super::links::StoreLinks;
+use crate::config::Config;
+use crate::domain::{Article, ArticleId};
+use crate::error::{AppError, Result};
+use crate::render;
 use crate::state::AppState;
-/// Rebuilds the index.
+use crate::store::Store;
+
+/// Outbox entries applied per index commit.
+const BATCH: usize = 500;
+/// How often the indexer looks at the outbox without being woken.
+const IDLE_POLL: Duration = Duration::from_secs(2);
+/// `meta` key of the per-installation synonym list.
+const LOCAL_SYNONYMS_KEY: &str = "search.synonyms";
+
+/// Handle to the index and its background indexer. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Search {
+    index: SearchIndex,
+    wake: Arc<Notify>,
+    /// The index was created or wiped on open and must be fed everything once.
+    needs_rebuild: Arc<AtomicBool>,
+}
+
+impl Search {
+    /// Opens (or creates, or repairs) the index in the data directory.
+    pub fn open(config: &Config, store: &Store) -> Result<Self> {
+        let synonyms = installation_synonyms(store)?;
+        let (index, outcome) = SearchIndex::open_or_create(&config.index_dir(), synonyms)
+            .map_err(|e| AppError::Internal(format!("opening the search index: {e}")))?;
+        let needs_rebuild = match &outcome {
+            OpenOutcome::Created => store.article_count() > 0,
+            OpenOutcome::Rebuilt { reason } => {
+                tracing::warn!(%reason, "search index will be rebuilt from the database");
+                true
+            }
+            OpenOutcome::Opened { .. } => false,
+        };
+        Ok(Search {
+            index,
+            wake: Arc::default(),
+            needs_rebuild: Arc::new(AtomicBool::new(needs_rebuild)),
+        })
+    }
+
+    /// Tells the indexer that the outbox has new entries.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The underlying index (for evaluation tools).
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+}
+
+/// The synonym lists in force: curated + OpenThesaurus + the installation's own list.
+fn installation_synonyms(store: &Store) -> Result<Synonyms> {
+    let local: Option<String> = store.meta_get(LOCAL_SYNONYMS_KEY)?;
+    let local = Synonyms::parse(local.as_deref().unwrap_or("")).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "ignoring invalid local synonym list");
+        Synonyms::empty()
+    });
+    Ok(Synonyms::german_default().merge(local))
+}
+
+/// The installation's own synonym list as text.
+pub async fn local_synonyms(state: &AppState) -> Result<String> {
+    let store = state.store.clone();
+    blocking(move || {
+        Ok(store
+            .meta_get::<String>(LOCAL_SYNONYMS_KEY)?
+            .unwrap_or_default())
+    })
+    .await
+}
+
+/// Replaces the installation's synonym list (validated first; takes effect immediately).
+pub async fn set_local_synonyms(state: &AppState, text: String) -> Result<()> {
+    let parsed =
+        Synonyms::parse(&text).map_err(|e| AppError::Invalid(format!("Synonymliste: {e}")))?;
+    let store = state.store.clone();
+    let search = state.search.clone();
+    blocking(move || {
+        store.meta_put(LOCAL_SYNONYMS_KEY, &text)?;
+        search
+            .index
+            .set_synonyms(Synonyms::german_default().merge(parsed));
+        Ok(())
+    })
+    .await?;
+    if state.flusher.durable().await {
+        Ok(())
+    } else {
+        Err(AppError::Unavailable)
+    }
+}
+
+/// Builds the index document for an article's current revision.
+fn index_doc(store: &Store, a: &Article) -> Result<IndexDoc> {
+    let body = store
+        .revision(a.id, a.revision)?
+        .map(|r| r.body)
+        .unwrap_or_default();
+    let rendered = render::render(&body, &StoreLinks(store))?;
+    Ok(IndexDoc {
+        id: a.id.to_string(),
+        kind: "article".to_owned(),
+        title: a.title.clone(),
+        description: a.description.clone(),
+        headings: rendered.headings,
+        body: rendered.plain_text,
+        space: a.space.to_string(),
+        tags: a.tags.as_slice().to_vec(),
+        status: None,
+        updated_at: a.updated_at / 1000,
+        url_hint: Some(format!("/artikel/{}", a.slug)),
+    })
+}
+
+fn index_error(e: stafette_index::IndexError) -> AppError {
+    if e.is_user_error() {
+        AppError::Invalid(e.to_string())
+    } else {
+        AppError::Internal(e.to_string())
+    }
+}
+
+/// Applies up to [`BATCH`] outbox entries; returns how many were applied.
+///
+/// # Blocking
+/// Reads the store, renders, commits the index (tens of milliseconds).
+fn apply_pending(store: &Store, index: &SearchIndex) -> Result<usize> {
+    let entries = store.outbox_after(None, BATCH)?;
+    let Some(max_seq) = entries.iter().map(|(seq, _)| *seq).max() else {
+        return Ok(0);
+    };
+    let mut seen: Vec<ArticleId> = Vec::with_capacity(entries.len());
+    for (_, entry) in &entries {
+        if seen.contains(&entry.article) {
+            continue;
+        }
+        seen.push(entry.article);
+        // The article's stored state decides, not the entry's op: entries may be stale.
+        match store.article(entry.article)? {
+            Some(a) if !a.is_deleted() => {
+                index.upsert(&index_doc(store, &a)?).map_err(index_error)?
+            }
+            _ => index
+                .delete(&entry.article.to_string())
+                .map_err(index_error)?,
+        }
+    }
+    index
+        .commit(max_seq.max(index.last_seq().unwrap_or(0)))
+        .map_err(index_error)?;
+    store.outbox_remove(entries.iter().map(|(seq, _)| *seq))?;
+    Ok(entries.len())
+}
+
+/// Rebuilds the index from the store: clears it, feeds every live article, commits, and
+/// drops the outbox entries that this covered.
+///
+/// # Blocking
+/// Proportional to the number of articles.
+pub fn rebuild_blocking(store: &Store, search: &Search) -> Result<usize> {
+    let pending: Vec<u64> = store
+        .outbox_after(None, usize::MAX)?
+        .into_iter()
+        .map(|(seq, _)| seq)
+        .collect();
+    search.index.clear().map_err(index_error)?;
+    let mut n = 0;
+    for a in store
+        .all_articles()?
+        .into_iter()
+        .filter(|a| !a.is_deleted())
+    {
+        search
+            .index
+            .upsert(&index_doc(store, &a)?)
+            .map_err(index_error)?;
+        n += 1;
+    }
+    let last = store.outbox_last_seq()?.unwrap_or(0);
+    search.index.commit(last).map_err(index_error)?;
+    store.outbox_remove(pending)?;
+    search.needs_rebuild.store(false, Ordering::Release);
+    tracing::info!(articles = n, "search index rebuilt");
+    Ok(n)
+}
+
+/// Rebuilds the index (the `reindex` command).
 pub async fn rebuild(state: &AppState) -> Result<usize> {
-    Ok(state.store.article_count())
+    let store = state.store.clone();
+    let search = state.search.clone();
+    let _gate = state.write_gate.write().await;
+    blocking(move || rebuild_blocking(&store, &search)).await
+}
+
+/// Runs the indexer until the runtime shuts down.
+pub async fn run_indexer(state: AppState) {
+    if state.search.needs_rebuild.load(Ordering::Acquire)
+        && let Err(e) = rebuild(&state).await
+    {
+        tracing::error!(error = %e, "rebuilding the search index failed");
+    }
+    loop {
+        let (store, index) = (state.store.clone(), state.search.index.clone());
+        match blocking(move || apply_pending(&store, &index)).await {
+            Ok(n) if n >= BATCH => continue,
+            Ok(n) => {
+                if n > 0 {
+                    tracing::debug!(entries = n, "search index updated");
+                }
+                let _ = tokio::time::timeout(IDLE_POLL, state.search.wake.notified()).await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "updating the search index failed; retrying");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    }
+}
+
+/// A search as the UI and API ask it.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// What the user typed.
+    pub text: String,
+    /// Restrict to a space (slug or id).
+    pub space: Option<String>,
+    /// Restrict to a tag.
+    pub tag: Option<String>,
+    /// Newest first instead of relevance.
+    pub newest: bool,
+    /// Page size.
+    pub limit: usize,
+    /// Page offset.
+    pub offset: usize,
+}
+
+/// A hit ready for display.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// Article id.
+    pub id: String,
+    /// Current slug.
+    pub slug: String,
+    /// Title with `<mark>` highlights (safe HTML from the index crate).
+    pub title_html: String,
+    /// Body snippet with `<mark>` highlights (safe HTML).
+    pub snippet_html: String,
+    /// Relevance score.
+    pub score: f32,
+    /// Space slug and name.
+    pub space: (String, String),
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+/// A facet value with its count.
+#[derive(Debug, Clone)]
+pub struct FacetValue {
+    /// Filter value (space slug or tag).
+    pub value: String,
+    /// Display label.
+    pub label: String,
+    /// Matching documents.
+    pub count: u64,
+}
+
+/// Search results for display.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Total matches (before paging).
+    pub total: usize,
+    /// This page.
+    pub hits: Vec<Found>,
+    /// Space facet.
+    pub spaces: Vec<FacetValue>,
+    /// Tag facet.
+    pub tags: Vec<FacetValue>,
+    /// "Meinten Sie …?"
+    pub suggestion: Option<String>,
+}
+
+/// Runs a search and records it (anonymously) for the content backlog.
+pub async fn search(state: &AppState, q: Query) -> Result<Outcome> {
+    let store = state.store.clone();
+    let search = state.search.clone();
+    let outcome = blocking(move || {
+        let space = q
+            .space
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| super::spaces::resolve(&store, s))
+            .transpose()?;
+        let filter = Filter {
+            readable_spaces: None,
+            spaces: space.map(|s| vec![s.id.to_string()]).unwrap_or_default(),
+            tags: q.tag.iter().filter(|t| !t.is_empty()).cloned().collect(),
+            kinds: Vec::new(),
+            statuses: Vec::new(),
+        };
+        let req = SearchRequest {
+            query: q.text.clone(),
+            filter,
+            limit: q.limit.clamp(1, stafette_index::MAX_LIMIT),
+            offset: q.offset.min(stafette_index::MAX_OFFSET),
+            sort: if q.newest {
+                SortOrder::Newest
+            } else {
+                SortOrder::Relevance
+            },
+            prefix: false,
+        };
+        let results = search.index.search(&req).map_err(index_error)?;
+        let outcome = present(&store, results)?;
+        if q.offset == 0 && !q.text.trim().is_empty() {
+            super::analytics::record_search(&store, &q.text, outcome.total)?;
+        }
+        Ok(outcome)
+    })
+    .await?;
+    Ok(outcome)
+}
+
+fn present(store: &Store, r: SearchResults) -> Result<Outcome> {
+    let spaces: std::collections::HashMap<String, (String, String)> = store
+        .all_spaces()?
+        .into_iter()
+        .map(|s| (s.id.to_string(), (s.slug.to_string(), s.name)))
+        .collect();
+    let mut hits = Vec::with_capacity(r.hits.len());
+    for h in r.hits {
+        let slug = match h
+            .id
+            .parse::<ArticleId>()
+            .ok()
+            .map(|id| store.article(id))
+            .transpose()?
+            .flatten()
+        {
+            Some(a) if !a.is_deleted() => a.slug.to_string(),
+            // Deleted since the last index commit: skip rather than link to a 404.
+            _ => continue,
+        };
+        hits.push(Found {
+            id: h.id,
+            slug,
+            title_html: h.title_html,
+            snippet_html: h.snippet_html,
+            score: h.score,
+            space: spaces.get(&h.space).cloned().unwrap_or_default(),
+            tags: h.tags,
+        });
+    }
+    let facet = |values: Vec<(String, u64)>, is_space: bool| -> Vec<FacetValue> {
+        values
+            .into_iter()
+            .map(|(v, count)| match (is_space, spaces.get(&v)) {
+                (true, Some((slug, name))) => FacetValue {
+                    value: slug.clone(),
+                    label: name.clone(),
+                    count,
+                },
+                _ => FacetValue {
+                    label: v.clone(),
+                    value: v,
+                    count,
+                },
+            })
+            .collect()
+    };
+    Ok(Outcome {
+        total: r.total,
+        hits,
+        spaces: facet(r.facets.spaces, true),
+        tags: facet(r.facets.tags, false),
+        suggestion: r.suggestion,
+    })
+}
+
+/// A title suggestion for search-as-you-type.
+#[derive(Debug, Clone)]
+pub struct Suggestion {
+    /// Article title.
+    pub title: String,
+    /// Link to the article.
+    pub url: String,
+}
+
+/// Title suggestions for a prefix.
+pub async fn suggest(state: &AppState, prefix: String, limit: usize) -> Result<Vec<Suggestion>> {
+    let search = state.search.clone();
+    blocking(move || {
+        let found = search
+            .index
+            .suggest(&prefix, &Filter::default(), limit.clamp(1, 20))
+            .map_err(index_error)?;
+        Ok(found
+            .into_iter()
+            .map(|s| Suggestion {
+                url: s.url_hint.unwrap_or_else(|| format!("/artikel/{}", s.id)),
+                title: s.title,
+            })
+            .collect())
+    })
+    .await
 }

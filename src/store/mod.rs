@@ -17,11 +17,13 @@
 //! | `outbox`      | sequence (u64 BE)                 | [`OutboxEntry`] JSON           |
 //! | `spaces`      | space id                          | [`Space`] JSON                 |
 //! | `space_slugs` | slug                              | space id                       |
+//! | `search_log`  | day + 0 + normalised query        | search counters (no user data) |
 //! | `meta`        | name                              | settings, markers              |
 
 mod articles;
 mod backup;
 mod outbox;
+mod search_log;
 mod spaces;
 
 use std::path::Path;
@@ -69,11 +71,12 @@ pub struct Store {
     outbox: sled::Tree,
     spaces: sled::Tree,
     space_slugs: sled::Tree,
+    search_log: sled::Tree,
     meta: sled::Tree,
 }
 
 /// Names of all trees, in backup order.
-const TREES: [&str; 10] = [
+const TREES: [&str; 11] = [
     "articles",
     "slugs",
     "revisions",
@@ -83,6 +86,7 @@ const TREES: [&str; 10] = [
     "outbox",
     "spaces",
     "space_slugs",
+    "search_log",
     "meta",
 ];
 
@@ -116,6 +120,7 @@ impl Store {
             outbox: db.open_tree("outbox")?,
             spaces: db.open_tree("spaces")?,
             space_slugs: db.open_tree("space_slugs")?,
+            search_log: db.open_tree("search_log")?,
             meta: db.open_tree("meta")?,
             db,
         })
@@ -144,6 +149,7 @@ impl Store {
             "outbox" => &self.outbox,
             "spaces" => &self.spaces,
             "space_slugs" => &self.space_slugs,
+            "search_log" => &self.search_log,
             "meta" => &self.meta,
             _ => return None,
         })

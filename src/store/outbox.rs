@@ -27,7 +27,8 @@ pub struct OutboxEntry {
 }
 
 impl Store {
-    /// Outbox entries with a sequence number greater than `after`, oldest first, at most `limit`.
+    /// Outbox entries with a sequence number greater than `after` (all when `None`),
+    /// oldest first, at most `limit`.
     pub fn outbox_after(
         &self,
         after: Option<u64>,
@@ -57,13 +58,18 @@ impl Store {
             .and_then(|(k, _)| k.as_ref().try_into().ok().map(u64::from_be_bytes)))
     }
 
-    /// Drops entries up to and including `seq` once every consumer has applied them.
-    pub fn outbox_trim(&self, seq: u64) -> Result<usize> {
-        let mut n = 0;
-        for k in self.outbox.range(..=seq.to_be_bytes()).keys() {
-            self.outbox.remove(k?)?;
-            n += 1;
+    /// Removes the given entries once they have been applied.
+    pub fn outbox_remove(&self, seqs: impl IntoIterator<Item = u64>) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for seq in seqs {
+            batch.remove(&seq.to_be_bytes());
         }
-        Ok(n)
+        self.outbox.apply_batch(batch)?;
+        Ok(())
+    }
+
+    /// Number of entries waiting to be applied.
+    pub fn outbox_len(&self) -> usize {
+        self.outbox.len()
     }
 }

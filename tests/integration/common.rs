@@ -39,6 +39,7 @@ impl TestApp {
     pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let state = stafette::open_state(Config::for_dir(dir.path())).unwrap();
+        stafette::start_background(&state);
         let router = stafette::app(state.clone());
         TestApp { state, router, dir }
     }

@@ -9,4 +9,5 @@ mod common;
 mod durability;
 mod pages;
 mod portability;
+mod search;
 mod socket;

@@ -96,3 +96,30 @@
     }
   });
 })();
+
+// Search-as-you-type: fills the header search box's datalist with matching titles.
+(function () {
+  const input = document.getElementById("site-search");
+  if (!input) return;
+  const list = document.getElementById("search-suggestions");
+  let timer = null, seq = 0;
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (q.length < 2) return;
+    timer = setTimeout(function () {
+      const mine = ++seq;
+      fetch(input.dataset.suggestUrl + "?limit=8&q=" + encodeURIComponent(q), { credentials: "same-origin" })
+        .then((r) => (r.ok ? r.json() : []))
+        .then(function (items) {
+          if (mine !== seq) return;
+          list.replaceChildren(...items.map(function (s) {
+            const o = document.createElement("option");
+            o.value = s.title;
+            return o;
+          }));
+        })
+        .catch(() => {});
+    }, 150);
+  });
+})();

@@ -1,0 +1,409 @@
+//! Search latency at scale: generates a reproducible corpus of German articles, indexes it
+//! on disk and times `SearchIndex::search` for a fixed list of queries.
+//!
+//! Run from the workspace root (release build):
+//! ```text
+//! cargo run --release -p stafette-index --example search_latency -- \
+//!     --guides ../shared/eval/guides-at --xquad ../shared/eval/xquad-de/xquad.de.json \
+//!     --queries eval/guides-at-queries.jsonl [--articles 10000] [--seed 20251122] \
+//!     [--rounds 3] [--index-dir DIR] [--out-docs FILE] [--out-queries FILE]
+//! ```
+//!
+//! The corpus: every article samples sentences from the Austrian guides and XQuAD-de
+//! paragraphs (300–800 words), headings and titles from the guides, and compounds built from
+//! two parts of `index/data/dictionary-de.txt`, with a fixed-seed PRNG (SplitMix64), so the
+//! same seed always gives the same articles. `--out-docs` writes them as JSON lines
+//! (`IndexDoc`) and `--out-queries` the timed queries (`{"query": ...}`), for other engines.
+//!
+//! The index lives in a fresh directory (`SearchIndex::open_or_create`, memory-mapped like in
+//! the server); it is deleted afterwards unless `--index-dir` was given. Each query runs as
+//! the server runs it: `SearchRequest { limit: 10, .. }` with hits, snippets, facets and
+//! totals. One untimed warm-up pass, then `--rounds` timed passes over all queries.
+
+use std::error::Error;
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use stafette_index::eval;
+use stafette_index::{IndexDoc, SearchIndex, SearchRequest, Synonyms};
+
+type Res<T> = Result<T, Box<dyn Error>>;
+
+/// SplitMix64: tiny, well-distributed and fully deterministic.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (`n > 0`; modulo bias is irrelevant here).
+    fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+
+    /// Uniform in `lo..=hi`.
+    fn range(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.below(hi - lo + 1)
+    }
+
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+struct Args {
+    guides: PathBuf,
+    xquad: PathBuf,
+    queries: PathBuf,
+    dictionary: PathBuf,
+    articles: usize,
+    seed: u64,
+    rounds: usize,
+    index_dir: Option<PathBuf>,
+    out_docs: Option<PathBuf>,
+    out_queries: Option<PathBuf>,
+}
+
+fn parse_args() -> Res<Args> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut a = Args {
+        guides: root.join("../shared/eval/guides-at"),
+        xquad: root.join("../shared/eval/xquad-de/xquad.de.json"),
+        queries: root.join("eval/guides-at-queries.jsonl"),
+        dictionary: root.join("index/data/dictionary-de.txt"),
+        articles: 10_000,
+        seed: 20_251_122,
+        rounds: 3,
+        index_dir: None,
+        out_docs: None,
+        out_queries: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--guides" => a.guides = value()?.into(),
+            "--xquad" => a.xquad = value()?.into(),
+            "--queries" => a.queries = value()?.into(),
+            "--dictionary" => a.dictionary = value()?.into(),
+            "--articles" => a.articles = value()?.parse()?,
+            "--seed" => a.seed = value()?.parse()?,
+            "--rounds" => a.rounds = value()?.parse::<usize>()?.max(1),
+            "--index-dir" => a.index_dir = Some(value()?.into()),
+            "--out-docs" => a.out_docs = Some(value()?.into()),
+            "--out-queries" => a.out_queries = Some(value()?.into()),
+            other => return Err(format!("unknown argument {other}").into()),
+        }
+    }
+    Ok(a)
+}
+
+/// Splits text into sentences of 4 to 60 words (on `.`, `?`, `!` followed by a space, and on
+/// line breaks).
+fn sentences(text: &str, out: &mut Vec<String>) {
+    for line in text.lines() {
+        let mut start = 0;
+        let bytes = line.as_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
+            let end_of_sentence =
+                matches!(b, b'.' | b'?' | b'!') && bytes.get(i + 1).is_none_or(|&n| n == b' ');
+            if end_of_sentence {
+                push_sentence(&line[start..=i], out);
+                start = i + 1;
+            }
+        }
+        push_sentence(&line[start..], out);
+    }
+}
+
+fn push_sentence(s: &str, out: &mut Vec<String>) {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let words = s.split(' ').count();
+    if (4..=60).contains(&words) {
+        out.push(s);
+    }
+}
+
+fn capitalize(word: &str) -> String {
+    let mut c = word.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// The material articles are sampled from.
+struct Pools {
+    sentences: Vec<String>,
+    titles: Vec<String>,
+    headings: Vec<String>,
+    parts: Vec<String>,
+}
+
+impl Pools {
+    fn compound(&self, rng: &mut Rng) -> String {
+        let a = rng.pick(&self.parts);
+        let b = rng.pick(&self.parts);
+        capitalize(&format!("{a}{b}"))
+    }
+
+    fn article(&self, i: usize, rng: &mut Rng) -> IndexDoc {
+        let title = if rng.chance(50) {
+            format!("{} {}", rng.pick(&self.titles), self.compound(rng))
+        } else {
+            format!("{}: {}", self.compound(rng), rng.pick(&self.headings))
+        };
+        let headings = (0..rng.range(2, 5))
+            .map(|_| rng.pick(&self.headings).clone())
+            .collect();
+        let target = rng.range(300, 800);
+        let mut body = String::new();
+        let mut words = 0;
+        let mut in_paragraph = 0;
+        while words < target {
+            let s = rng.pick(&self.sentences);
+            body.push_str(s);
+            words += s.split(' ').count();
+            if rng.chance(20) {
+                body.push(' ');
+                body.push_str(&self.compound(rng));
+                body.push('.');
+                words += 1;
+            }
+            in_paragraph += 1;
+            if in_paragraph >= rng.range(3, 8) {
+                body.push_str("\n\n");
+                in_paragraph = 0;
+            } else {
+                body.push(' ');
+            }
+        }
+        IndexDoc {
+            id: format!("gen-{i:05}"),
+            kind: "article".to_owned(),
+            title,
+            description: rng.pick(&self.sentences).clone(),
+            headings,
+            body,
+            space: format!("bereich-{}", rng.below(12)),
+            tags: (0..rng.below(3))
+                .map(|_| format!("tag-{}", rng.below(40)))
+                .collect(),
+            status: None,
+            updated_at: 1_700_000_000 + i as i64 * 60,
+            url_hint: None,
+        }
+    }
+}
+
+fn load_pools(args: &Args) -> Res<(Pools, Vec<String>)> {
+    let guides = eval::load_markdown_dir(&args.guides)?;
+    let (paragraphs, xquad_queries) = eval::load_xquad(&args.xquad)?;
+    let guide_queries = eval::load_queries_jsonl(&args.queries)?;
+    let mut sents = Vec::new();
+    let mut titles = Vec::new();
+    let mut headings = Vec::new();
+    for d in &guides {
+        sentences(&d.description, &mut sents);
+        sentences(&d.body, &mut sents);
+        titles.push(d.title.clone());
+        headings.extend(d.headings.iter().filter(|h| !h.is_empty()).cloned());
+    }
+    for p in &paragraphs {
+        sentences(&p.body, &mut sents);
+    }
+    let parts: Vec<String> = fs::read_to_string(&args.dictionary)?
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#') && l.chars().count() >= 4)
+        .map(str::to_owned)
+        .collect();
+    if sents.is_empty() || titles.is_empty() || headings.is_empty() || parts.is_empty() {
+        return Err("empty sentence, title, heading or dictionary pool".into());
+    }
+    // The timed queries: every guides query, plus XQuAD questions spread evenly over the set.
+    let mut queries: Vec<String> = guide_queries.into_iter().map(|q| q.query).collect();
+    let extra = 400usize.saturating_sub(queries.len()).max(1);
+    let step = (xquad_queries.len() / extra).max(1);
+    queries.extend(
+        xquad_queries
+            .into_iter()
+            .step_by(step)
+            .take(extra)
+            .map(|q| q.query),
+    );
+    let pools = Pools {
+        sentences: sents,
+        titles,
+        headings,
+        parts,
+    };
+    Ok((pools, queries))
+}
+
+fn write_jsonl<T: serde::Serialize>(path: &Path, items: impl Iterator<Item = T>) -> Res<()> {
+    let mut w = BufWriter::new(fs::File::create(path)?);
+    for item in items {
+        serde_json::to_writer(&mut w, &item)?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn dir_size(dir: &Path) -> Res<u64> {
+    let mut total = 0;
+    for entry in fs::read_dir(dir)? {
+        let meta = entry?.metadata()?;
+        if meta.is_file() {
+            total += meta.len();
+        }
+    }
+    Ok(total)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    // Nearest-rank definition.
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn main() -> Res<()> {
+    let args = parse_args()?;
+    let (pools, queries) = load_pools(&args)?;
+    let mut rng = Rng(args.seed);
+    let docs: Vec<IndexDoc> = (0..args.articles)
+        .map(|i| pools.article(i, &mut rng))
+        .collect();
+    let words: usize = docs.iter().map(|d| d.body.split_whitespace().count()).sum();
+    let bytes: usize = docs
+        .iter()
+        .map(|d| d.title.len() + d.description.len() + d.body.len())
+        .sum();
+    println!(
+        "corpus: {} articles (seed {}), {} body words ({:.0} per article), {:.1} MiB text; \
+         pools: {} sentences, {} titles, {} headings, {} compound parts",
+        docs.len(),
+        args.seed,
+        words,
+        words as f64 / docs.len().max(1) as f64,
+        bytes as f64 / 1_048_576.0,
+        pools.sentences.len(),
+        pools.titles.len(),
+        pools.headings.len(),
+        pools.parts.len()
+    );
+    if let Some(path) = &args.out_docs {
+        write_jsonl(path, docs.iter())?;
+    }
+    if let Some(path) = &args.out_queries {
+        write_jsonl(
+            path,
+            queries.iter().map(|q| serde_json::json!({ "query": q })),
+        )?;
+    }
+
+    let (dir, remove_dir) = match &args.index_dir {
+        Some(d) => (d.clone(), false),
+        None => (
+            std::env::temp_dir().join(format!("stafette-latency-{}", std::process::id())),
+            true,
+        ),
+    };
+    let result = measure(&dir, &docs, &queries, args.rounds);
+    if remove_dir {
+        let _ = fs::remove_dir_all(&dir);
+    }
+    result
+}
+
+fn measure(dir: &Path, docs: &[IndexDoc], queries: &[String], rounds: usize) -> Res<()> {
+    let start = Instant::now();
+    let (index, _) = SearchIndex::open_or_create(dir, Synonyms::german_default())?;
+    for d in docs {
+        index.upsert(d)?;
+    }
+    index.commit(1)?;
+    println!(
+        "index: {} documents on disk in {:.1} s, {:.1} MiB ({})",
+        index.doc_count()?,
+        start.elapsed().as_secs_f64(),
+        dir_size(dir)? as f64 / 1_048_576.0,
+        dir.display()
+    );
+
+    let run = |q: &str| -> Res<(f64, usize)> {
+        let req = SearchRequest {
+            limit: 10,
+            ..SearchRequest::new(q)
+        };
+        let t = Instant::now();
+        let res = index.search(&req)?;
+        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        Ok((ms, res.hits.len()))
+    };
+    let mut first = Vec::with_capacity(queries.len());
+    let mut empty = 0;
+    for q in queries {
+        let (ms, hits) = run(q)?;
+        first.push(ms);
+        if hits == 0 {
+            empty += 1;
+        }
+    }
+    let mut timed = Vec::with_capacity(queries.len() * rounds);
+    for _ in 0..rounds {
+        for q in queries {
+            timed.push(run(q)?.0);
+        }
+    }
+    report("first pass", &mut first);
+    report(&format!("{rounds} timed passes"), &mut timed);
+    println!(
+        "{} queries, {} without hits; each search() returns 10 hits with snippets, facets and total",
+        queries.len(),
+        empty
+    );
+    let mut sorted = timed;
+    sorted.sort_by(f64::total_cmp);
+    println!(
+        "{}",
+        serde_json::json!({
+            "system": "stafette",
+            "articles": docs.len(),
+            "queries": queries.len(),
+            "samples": sorted.len(),
+            "p50_ms": percentile(&sorted, 50.0),
+            "p99_ms": percentile(&sorted, 99.0),
+            "mean_ms": sorted.iter().sum::<f64>() / sorted.len().max(1) as f64,
+            "max_ms": sorted.last().copied().unwrap_or(0.0),
+        })
+    );
+    Ok(())
+}
+
+fn report(label: &str, samples: &mut [f64]) {
+    samples.sort_by(f64::total_cmp);
+    let mean = samples.iter().sum::<f64>() / samples.len().max(1) as f64;
+    println!(
+        "stafette search, {label}: n={} p50 {:.2} ms, p99 {:.2} ms, mean {:.2} ms, max {:.2} ms",
+        samples.len(),
+        percentile(samples, 50.0),
+        percentile(samples, 99.0),
+        mean,
+        samples.last().copied().unwrap_or(0.0)
+    );
+}
