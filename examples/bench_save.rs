@@ -33,6 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         create_lat.push(t.elapsed());
         let j: serde_json::Value = res.json().await?;
         ids.push((
+            i,
             j["id"].as_str().unwrap_or_default().to_owned(),
             j["revision"].as_u64().unwrap_or(1),
         ));
@@ -45,24 +46,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let client = client.clone();
         let base = base.clone();
         // Each writer edits its own slice of articles so bases stay current (no merges).
-        let mine: Vec<(String, u64)> = ids.iter().skip(w).step_by(writers).cloned().collect();
+        let mine: Vec<(usize, String, u64)> =
+            ids.iter().skip(w).step_by(writers).cloned().collect();
         tasks.push(tokio::spawn(async move {
             let mut mine = mine;
             let mut lat = Vec::with_capacity(per_writer);
             for e in 0..per_writer {
                 let k = e % mine.len().max(1);
-                let (id, rev) = mine[k].clone();
+                let (i, id, rev) = mine[k].clone();
                 let t = Instant::now();
                 let res = client
                     .put(format!("{base}/api/v1/articles/{id}"))
-                    .json(&json!({"title": format!("Benchmark-Artikel {id}"), "body": body(e, w), "base_revision": rev}))
+                    // Same title: an edit, not a rename (the page benchmark reads these slugs).
+                    .json(&json!({"title": format!("Benchmark-Artikel {i}"), "body": body(e, w), "base_revision": rev}))
                     .send()
                     .await;
                 lat.push(t.elapsed());
                 if let Ok(res) = res
                     && let Ok(j) = res.json::<serde_json::Value>().await
                 {
-                    mine[k].1 = j["revision"].as_u64().unwrap_or(rev);
+                    mine[k].2 = j["revision"].as_u64().unwrap_or(rev);
                 }
             }
             lat

@@ -8,9 +8,14 @@ use crate::service::flush::Flusher;
 use crate::service::search::Search;
 use crate::store::Store;
 
-/// Shared by every handler; cloning is a few reference-count bumps.
+/// Shared by every handler. axum clones the state for every request, so it is one `Arc`
+/// (one reference-count increment) around [`App`].
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<App>);
+
+/// The handles the application works with.
+#[derive(Debug)]
+pub struct App {
     /// The database (source of truth).
     pub store: Store,
     /// Group commit for durable acknowledgements.
@@ -28,13 +33,20 @@ pub struct AppState {
 impl AppState {
     /// Builds the state over an opened store.
     pub fn new(store: Store, search: Search, config: Config) -> Self {
-        AppState {
+        AppState(Arc::new(App {
             search,
             flusher: Flusher::new(store.clone()),
             store,
             write_gate: Arc::default(),
             cache: RenderCache::default(),
             config: Arc::new(config),
-        }
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
     }
 }

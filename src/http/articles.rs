@@ -15,9 +15,9 @@ use super::error::HtmlError;
 use super::extract::HtmlForm;
 use super::views::{ArticleItem, Layout, SpaceLink, SpaceOption, space_options, urls};
 use crate::domain::Tags;
-use crate::render::{Rendered, TocEntry};
+use crate::render::Rendered;
 use crate::service::Actor;
-use crate::service::articles::{self, ArticleInput, Conflict, Lookup, UpdateOutcome};
+use crate::service::articles::{self, ArticleInput, ArticlePage, Conflict, Lookup, UpdateOutcome};
 use crate::service::spaces;
 use crate::state::AppState;
 
@@ -58,10 +58,9 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
 struct ArticleView {
     l: Layout,
     item: ArticleItem,
-    tags: Vec<String>,
+    page: Arc<ArticlePage>,
     space: SpaceLink,
     breadcrumbs: Vec<SpaceLink>,
-    toc: Vec<TocEntry>,
     sanitized: Arc<Rendered>,
     backlinks: Vec<ArticleItem>,
     edit_url: String,
@@ -92,15 +91,14 @@ async fn show_article(
                     .titled(a.title.clone())
                     .with_notice(q.hinweis.as_deref()),
                 item: a.into(),
-                tags: a.tags.as_slice().to_vec(),
                 space: (&p.space).into(),
                 breadcrumbs: p.breadcrumbs.iter().map(Into::into).collect(),
-                toc: p.rendered.toc.clone(),
-                sanitized: p.rendered.clone(),
+                sanitized: Arc::clone(&p.rendered),
                 backlinks: p.backlinks.iter().map(Into::into).collect(),
                 edit_url: urls::edit(&a.slug),
                 history_url: urls::history(&a.slug),
                 trash_url: urls::trash_article(&a.slug),
+                page: Arc::clone(&p),
             };
             Ok(view.into_response())
         }

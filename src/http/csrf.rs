@@ -11,7 +11,6 @@
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::error::{ApiError, HtmlError};
@@ -93,14 +92,25 @@ fn refuse(req: &Request, message: &str) -> Response {
     }
 }
 
-/// Middleware: issues the token cookie and enforces both checks.
-pub(crate) async fn protect(mut req: Request, next: Next) -> Response {
+/// What [`guard`] decided for a request that may proceed.
+#[derive(Debug)]
+pub(crate) struct Passed {
+    /// A token minted for a browser without one; [`finish`] sets it as cookie.
+    new_token: Option<String>,
+}
+
+/// Enforces both checks and puts the browser's token into the request extensions. Returns
+/// the (possibly rebuilt) request, or the refusal to send instead.
+pub(crate) async fn guard(mut req: Request) -> Result<(Request, Passed), Response> {
     let existing = cookie_token(&req);
     let token = existing.clone().unwrap_or_else(new_token);
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method {
         if cross_origin(&req) {
-            return refuse(&req, "Anfragen von fremden Websites sind nicht erlaubt.");
+            return Err(refuse(
+                &req,
+                "Anfragen von fremden Websites sind nicht erlaubt.",
+            ));
         }
         let is_api = req.uri().path().starts_with("/api/");
         let header_token = req
@@ -123,7 +133,7 @@ pub(crate) async fn protect(mut req: Request, next: Next) -> Response {
                         let (parts, body) = req.into_parts();
                         let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
                             let r = Request::from_parts(parts, Body::empty());
-                            return refuse(&r, "Das Formular ist zu groß.");
+                            return Err(refuse(&r, "Das Formular ist zu groß."));
                         };
                         let field = form_urlencoded_field(&bytes, FIELD);
                         req = Request::from_parts(parts, Body::from(bytes));
@@ -135,23 +145,31 @@ pub(crate) async fn protect(mut req: Request, next: Next) -> Response {
             };
             let ok = matches!((&existing, &supplied), (Some(c), Some(s)) if same(c, s));
             if !ok {
-                return refuse(
+                return Err(refuse(
                     &req,
                     "Die Sicherheitsprüfung (CSRF) ist fehlgeschlagen. Bitte laden Sie die Seite neu und versuchen Sie es erneut.",
-                );
+                ));
             }
         }
     }
     req.extensions_mut().insert(CsrfToken(token.clone()));
-    let mut res = next.run(req).await;
-    if existing.is_none()
+    Ok((
+        req,
+        Passed {
+            new_token: existing.is_none().then_some(token),
+        },
+    ))
+}
+
+/// Sets the cookie for a freshly minted token on the response.
+pub(crate) fn finish(res: &mut Response, passed: &Passed) {
+    if let Some(token) = &passed.new_token
         && let Ok(v) = HeaderValue::from_str(&format!(
             "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
         ))
     {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    res
 }
 
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {

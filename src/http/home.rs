@@ -201,7 +201,6 @@ async fn healthz(State(state): State<AppState>) -> Response {
         "status": if ok { "ok" } else { "degraded" },
         "version": env!("CARGO_PKG_VERSION"),
         "storage": if ok { "ok" } else { "failed" },
-        "articles": state.store.article_count(),
     }));
     let status = if ok {
         axum::http::StatusCode::OK

@@ -1,6 +1,9 @@
 //! UI languages: German first, English second. The language comes from the `lang` cookie
 //! (set by the switch in the header), else from `Accept-Language`, else German.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 /// A UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lang {
@@ -51,10 +54,10 @@ impl Lang {
         }
     }
 
-    /// Translates a UI key; unknown keys come back unchanged (a test checks there are none).
+    /// Translates a UI key; unknown keys give "?" and a warning (a test checks there are none).
     pub(crate) fn t(self, key: &str) -> &'static str {
-        match TEXTS.iter().find(|(k, _, _)| *k == key) {
-            Some((_, de, en)) => match self {
+        match INDEX.get(key) {
+            Some((de, en)) => match self {
                 Lang::De => de,
                 Lang::En => en,
             },
@@ -95,6 +98,10 @@ impl Lang {
         }
     }
 }
+
+/// Keys to texts; a page looks up a few dozen keys, so a linear scan showed in profiles.
+static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
+    LazyLock::new(|| TEXTS.iter().map(|(k, de, en)| (*k, (*de, *en))).collect());
 
 /// (key, German, English)
 const TEXTS: &[(&str, &str, &str)] = &[

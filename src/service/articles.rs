@@ -80,8 +80,6 @@ pub enum UpdateOutcome {
 pub struct ArticlePage {
     /// The article.
     pub article: Article,
-    /// Markdown source of the current revision.
-    pub body: String,
     /// Rendered body.
     pub rendered: Arc<Rendered>,
     /// Its space, with ancestors first in `breadcrumbs`.
@@ -119,7 +117,10 @@ fn normalise_body(body: &str) -> String {
 
 /// Waits for durability of a committed write; refuses to acknowledge otherwise.
 async fn make_durable(state: &AppState) -> Result<()> {
+    // The transaction has committed: cached pages may predate it and must not be served.
+    state.cache.bump_writes();
     if state.flusher.durable().await {
+        state.cache.bump_writes();
         // The outbox entry is durable now: let the indexer pick it up.
         state.search.wake();
         Ok(())
@@ -521,11 +522,17 @@ pub async fn restore_revision(
     }
 }
 
-/// The article page for a slug: rendered body (cached), space, backlinks.
-pub async fn page(state: &AppState, slug: &str) -> Result<Lookup<ArticlePage>> {
+/// The article page for a slug: rendered body, space, backlinks. Served from memory while
+/// nothing was written since it was built (the common case: pages are read far more often
+/// than written), otherwise assembled from the store.
+pub async fn page(state: &AppState, slug: &str) -> Result<Lookup<Arc<ArticlePage>>> {
+    if let Some(page) = state.cache.page(slug) {
+        return Ok(Lookup::Found(page));
+    }
     let store = state.store.clone();
     let cache = state.cache.clone();
     let slug = slug.to_owned();
+    let epoch = cache.write_epoch();
     blocking(move || {
         let article = store
             .article_by_slug(&slug)?
@@ -534,18 +541,21 @@ pub async fn page(state: &AppState, slug: &str) -> Result<Lookup<ArticlePage>> {
         if article.slug.as_str() != slug {
             return Ok(Lookup::Moved(article.slug));
         }
-        let body = current_body(&store, &article)?;
-        let rendered = rendered(&store, &cache, &article, &body)?;
+        let rendered = match cache.get(article.id, article.revision) {
+            Some(r) => r,
+            None => rendered(&store, &cache, &article, &current_body(&store, &article)?)?,
+        };
         let (space, breadcrumbs) = super::spaces::with_ancestors(&store, article.space)?;
         let backlinks = backlinks(&store, &article)?;
-        Ok(Lookup::Found(ArticlePage {
+        let page = Arc::new(ArticlePage {
             article,
-            body,
             rendered,
             space,
             breadcrumbs,
             backlinks,
-        }))
+        });
+        cache.put_page(&slug, epoch, Arc::clone(&page));
+        Ok(Lookup::Found(page))
     })
     .await
 }

@@ -124,6 +124,7 @@ pub async fn create(state: &AppState, input: SpaceInput) -> Result<Space> {
     let store = state.store.clone();
     let _gate = state.write_gate.read().await;
     let space = blocking(move || create_blocking(&store, &input)).await?;
+    state.cache.bump_writes();
     if !state.flusher.durable().await {
         return Err(AppError::Unavailable);
     }

@@ -231,7 +231,7 @@ impl Store {
         self.articles.iter().values().map(|v| decode(&v?)).collect()
     }
 
-    /// Number of stored articles (including trash).
+    /// Number of stored articles (including trash). Walks the tree: O(n), not for hot paths.
     pub fn article_count(&self) -> usize {
         self.articles.len()
     }
