@@ -345,7 +345,7 @@ fn measure(dir: &Path, docs: &[IndexDoc], queries: &[String], rounds: usize) -> 
         dir.display()
     );
 
-    let run = |q: &str| -> Res<(f64, usize)> {
+    let run = |q: &str| -> Res<(f64, usize, usize)> {
         let req = SearchRequest {
             limit: 10,
             ..SearchRequest::new(q)
@@ -353,29 +353,47 @@ fn measure(dir: &Path, docs: &[IndexDoc], queries: &[String], rounds: usize) -> 
         let t = Instant::now();
         let res = index.search(&req)?;
         let ms = t.elapsed().as_secs_f64() * 1000.0;
-        Ok((ms, res.hits.len()))
+        Ok((ms, res.hits.len(), res.total))
     };
     let mut first = Vec::with_capacity(queries.len());
+    let mut totals = Vec::with_capacity(queries.len());
     let mut empty = 0;
     for q in queries {
-        let (ms, hits) = run(q)?;
+        let (ms, hits, total) = run(q)?;
         first.push(ms);
+        totals.push(total as f64);
         if hits == 0 {
             empty += 1;
         }
     }
+    totals.sort_by(f64::total_cmp);
     let mut timed = Vec::with_capacity(queries.len() * rounds);
+    let cpu_start = thread_cpu_ns();
+    let wall_start = Instant::now();
     for _ in 0..rounds {
         for q in queries {
             timed.push(run(q)?.0);
         }
     }
+    let wall_total = wall_start.elapsed().as_secs_f64() * 1000.0;
+    if let (Some(a), Some(b)) = (cpu_start, thread_cpu_ns()) {
+        let n = timed.len().max(1) as f64;
+        println!(
+            "on-CPU time of the searching thread over the timed passes: {:.2} ms per query \
+             (wall {:.2} ms per query; the difference is time spent waiting for a core)",
+            b.saturating_sub(a) as f64 / 1e6 / n,
+            wall_total / n
+        );
+    }
     report("first pass", &mut first);
     report(&format!("{rounds} timed passes"), &mut timed);
     println!(
-        "{} queries, {} without hits; each search() returns 10 hits with snippets, facets and total",
+        "{} queries, {} without hits, matching documents per query: median {}, p90 {}; \
+         each search() returns 10 hits with snippets, facets and total",
         queries.len(),
-        empty
+        empty,
+        percentile(&totals, 50.0),
+        percentile(&totals, 90.0)
     );
     let mut sorted = timed;
     sorted.sort_by(f64::total_cmp);
@@ -393,6 +411,17 @@ fn measure(dir: &Path, docs: &[IndexDoc], queries: &[String], rounds: usize) -> 
         })
     );
     Ok(())
+}
+
+/// Time this thread has run on a CPU (Linux `/proc/thread-self/schedstat`, first field, ns).
+/// Exact to a scheduler tick at either end, so only meaningful summed over many queries.
+fn thread_cpu_ns() -> Option<u64> {
+    fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn report(label: &str, samples: &mut [f64]) {

@@ -12,6 +12,8 @@
 //! - [`query`]: the never-failing parser of search-box input; `expand.rs` builds tantivy
 //!   queries from it (stems, compounds, synonyms, typos, prefixes).
 //! - `search.rs`: filters (permissions first), collectors, facets, safe HTML snippets.
+//! - [`embed`]: pure-Rust multilingual-e5-small inference (4-bit model file, tokenizer,
+//!   forward pass) for semantic search; not wired into ranking yet.
 //! - [`eval`]: retrieval metrics (MRR@10, nDCG@10, Recall@10) and test-set loaders.
 //! - [`IndexError`] (`error.rs`): user errors (400) apart from internal ones (500).
 //!
@@ -22,6 +24,7 @@
 
 mod analysis;
 pub mod decompound;
+pub mod embed;
 mod error;
 pub mod eval;
 mod expand;

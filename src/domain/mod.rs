@@ -2,6 +2,7 @@
 //! Nothing here does IO; everything above (store, service, http) builds on these types.
 
 pub mod article;
+pub mod bpmn;
 pub mod diff;
 pub mod merge;
 pub mod slug;
