@@ -141,32 +141,42 @@ async fn summary_json(state: &AppState, list: Vec<Article>) -> Result<Vec<Articl
     .await
 }
 
+/// The JSON body of `POST` (create) and `PUT` (edit) on articles.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreateArticle {
+struct ArticleRequest {
     title: String,
-    #[serde(default)]
-    body: String,
+    /// Optional on create; required on edit, so a forgotten field never empties an article.
+    body: Option<String>,
     description: Option<String>,
     tags: Option<Vec<String>>,
     space: Option<String>,
+    /// Required on edit: the revision the client's text is based on.
+    base_revision: Option<u32>,
     #[serde(default)]
     summary: String,
 }
 
+impl ArticleRequest {
+    fn into_input(self, body: String) -> ArticleInput {
+        ArticleInput {
+            title: self.title,
+            body,
+            description: self.description,
+            tags: self.tags.map(Tags::new),
+            space: self.space,
+            summary: self.summary,
+            slug: None,
+        }
+    }
+}
+
 async fn create_article(
     State(state): State<AppState>,
-    ApiJson(req): ApiJson<CreateArticle>,
+    ApiJson(req): ApiJson<ArticleRequest>,
 ) -> Result<Response, ApiError> {
-    let input = ArticleInput {
-        title: req.title,
-        body: req.body,
-        description: req.description,
-        tags: req.tags.map(Tags::new),
-        space: req.space,
-        summary: req.summary,
-        slug: None,
-    };
+    let body = req.body.clone().unwrap_or_default();
+    let input = req.into_input(body);
     let saved = articles::create(&state, &Actor::anonymous(), input).await?;
     let json = full_json(&state, &saved.article).await?;
     let mut res = (StatusCode::CREATED, Json(json)).into_response();
@@ -184,19 +194,6 @@ async fn get_article(
     Ok(Json(full_json(&state, &a).await?))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UpdateArticle {
-    title: String,
-    body: String,
-    description: Option<String>,
-    tags: Option<Vec<String>>,
-    space: Option<String>,
-    base_revision: u32,
-    #[serde(default)]
-    summary: String,
-}
-
 #[derive(Debug, Serialize)]
 struct ConflictProblem {
     #[serde(flatten)]
@@ -209,19 +206,14 @@ struct ConflictProblem {
 async fn update_article(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    ApiJson(req): ApiJson<UpdateArticle>,
+    ApiJson(req): ApiJson<ArticleRequest>,
 ) -> Result<Response, ApiError> {
+    let missing = |field: &str| ApiError(AppError::Invalid(format!("Das Feld „{field}“ fehlt.")));
+    let base_revision = req.base_revision.ok_or_else(|| missing("base_revision"))?;
+    let body = req.body.clone().ok_or_else(|| missing("body"))?;
     let (a, _) = articles::get(&state, &id).await?;
-    let input = ArticleInput {
-        title: req.title,
-        body: req.body,
-        description: req.description,
-        tags: req.tags.map(Tags::new),
-        space: req.space,
-        summary: req.summary,
-        slug: None,
-    };
-    match articles::update(&state, &Actor::anonymous(), a.id, input, req.base_revision).await? {
+    let input = req.into_input(body);
+    match articles::update(&state, &Actor::anonymous(), a.id, input, base_revision).await? {
         UpdateOutcome::Saved(s) => {
             let mut json = full_json(&state, &s.article).await?;
             json.merged = Some(s.merged);
@@ -230,7 +222,7 @@ async fn update_article(
         UpdateOutcome::Conflict(c) => {
             let err = AppError::Conflict(format!(
                 "Der Artikel wurde seit Version {} geändert und die Änderungen überschneiden sich. Aktuell ist Version {}.",
-                req.base_revision, c.current.revision
+                base_revision, c.current.revision
             ));
             let body = ConflictProblem {
                 problem: Problem::from_error(&err),

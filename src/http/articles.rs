@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::error::HtmlError;
 use super::extract::HtmlForm;
-use super::views::{ArticleItem, Layout, SpaceLink, SpaceOption, space_options, urls};
+use super::views::{ArticleItem, Layout, NoticeQuery, SpaceLink, SpaceOption, space_options, urls};
 use crate::domain::Tags;
 use crate::render::Rendered;
 use crate::service::Actor;
@@ -66,11 +66,6 @@ struct ArticleView {
     edit_url: String,
     history_url: String,
     trash_url: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct NoticeQuery {
-    hinweis: Option<String>,
 }
 
 async fn show_article(

@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::error::HtmlError;
-use super::views::{ArticleItem, Layout, urls};
+use super::views::{ArticleItem, Layout, NoticeQuery, urls};
 use crate::domain::diff::{Segment, WordDiff};
 use crate::render::{self, Rendered};
 use crate::service::articles::{self, ListFilter};
@@ -214,11 +214,6 @@ struct TrashRow {
 struct TrashView {
     l: Layout,
     rows: Vec<TrashRow>,
-}
-
-#[derive(Debug, Deserialize)]
-struct NoticeQuery {
-    hinweis: Option<String>,
 }
 
 async fn show_trash(

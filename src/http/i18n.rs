@@ -291,7 +291,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "e.g. lost ID card",
     ),
     ("search.submit", "Suchen", "Search"),
-    ("search.results", "Treffer", "results"),
+    ("search.results", "Treffer", "result(s)"),
     (
         "search.none",
         "Keine Treffer. Versuchen Sie andere oder weniger Wörter.",

@@ -98,6 +98,12 @@ impl Layout {
     }
 }
 
+/// The `?hinweis=` parameter pages use to show a notice after a redirect.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct NoticeQuery {
+    pub(crate) hinweis: Option<String>,
+}
+
 /// An article in a list.
 #[derive(Debug, Clone)]
 pub(crate) struct ArticleItem {
