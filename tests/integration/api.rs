@@ -80,10 +80,17 @@ async fn invalid_input_gets_problem_json() {
     assert_eq!(res.status, 400);
     let a = app.create("Vorhanden", "Text").await;
     let path = format!("/api/v1/articles/{}", a["id"].as_str().unwrap());
-    let res = app.put_json(&path, json!({"title": "Vorhanden", "base_revision": 1})).await;
-    assert_eq!(res.status, 400, "an edit without body must not empty the article");
+    let res = app
+        .put_json(&path, json!({"title": "Vorhanden", "base_revision": 1}))
+        .await;
+    assert_eq!(
+        res.status, 400,
+        "an edit without body must not empty the article"
+    );
     assert_eq!(app.get(&path).await.json()["body"], "Text");
-    let res = app.put_json(&path, json!({"title": "Vorhanden", "body": "x"})).await;
+    let res = app
+        .put_json(&path, json!({"title": "Vorhanden", "body": "x"}))
+        .await;
     assert_eq!(res.json()["detail"], "Das Feld „base_revision“ fehlt.");
     let res = app.get("/api/v1/articles/unbekannt").await;
     assert_eq!(res.status, 404);
