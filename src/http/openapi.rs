@@ -28,6 +28,43 @@ fn n_param() -> Value {
 
 /// The document.
 pub(crate) fn document() -> Value {
+    let mut doc = base_document();
+    if let (Some(paths), Value::Object(search)) = (doc["paths"].as_object_mut(), search_paths()) {
+        paths.extend(search);
+    }
+    doc
+}
+
+/// The search endpoints (kept apart: one `json!` for everything exceeds the macro's
+/// recursion limit).
+fn search_paths() -> Value {
+    json!({
+            "/api/v1/search": {"get": {
+                "summary": "Volltextsuche (deutsche Analyse, Komposita, Synonyme, Tippfehler); title und snippet sind HTML mit <mark>",
+                "parameters": [
+                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 512}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 20}},
+                    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 10000, "default": 0}},
+                    {"name": "space", "in": "query", "schema": {"type": "string"}, "description": "Slug oder ID"},
+                    {"name": "tag", "in": "query", "schema": {"type": "string"}},
+                    {"name": "sort", "in": "query", "schema": {"enum": ["relevance", "date"]}},
+                    {"name": "mode", "in": "query", "schema": {"enum": ["keyword", "hybrid", "semantic"]}, "description": "bis zur semantischen Suche wird jede Anfrage mit keyword beantwortet; die Antwort nennt den Modus"}
+                ],
+                "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "total": {"type": "integer"}, "mode": {"type": "string"},
+                    "hits": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "slug": {"type": "string"}, "title": {"type": "string"}, "snippet": {"type": "string"}, "score": {"type": "number"}, "space": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}}, "url": {"type": "string"}}}},
+                    "facets": {"type": "object"}, "suggestion": {"type": "string"}}}}}},
+                    "400": problem()}}},
+            "/api/v1/search/suggest": {"get": {"summary": "Titelvorschläge beim Tippen", "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}, {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 20}}], "responses": {"200": {"description": "[{title, url}]"}}}},
+            "/api/v1/search/analytics": {"get": {"summary": "Häufigste Suchen und Suchen ohne Treffer (anonym, je Tag gezählt)", "parameters": [{"name": "days", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 366, "default": 30}}], "responses": {"200": {"description": "{days, top, zero_results}"}}}},
+            "/api/v1/search/synonyms": {
+                "get": {"summary": "Synonymliste dieser Installation", "responses": {"200": {"description": "{synonyms}"}}},
+                "put": {"summary": "Synonymliste ersetzen (eine Gruppe je Zeile; a => b einseitig)", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["synonyms"], "properties": {"synonyms": {"type": "string"}}}}}}, "responses": {"200": {"description": "OK"}, "400": problem()}}
+            }
+    })
+}
+
+fn base_document() -> Value {
     json!({
         "openapi": "3.1.0",
         "info": {

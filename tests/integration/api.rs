@@ -424,6 +424,7 @@ async fn openapi_and_health_are_served() {
     let doc = app.get("/api/v1/openapi.json").await.json();
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/api/v1/articles/{id}"]["put"]["responses"]["409"].is_object());
+    assert!(doc["paths"]["/api/v1/search"]["get"].is_object());
     let h = app.get("/healthz").await;
     assert_eq!(h.status, 200);
     assert_eq!(h.json()["status"], "ok");
