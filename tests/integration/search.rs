@@ -6,9 +6,18 @@ use serde_json::{Value, json};
 
 use crate::common::TestApp;
 
-/// Polls the search API until `pred` holds (the indexer commits asynchronously; the
-/// product promises visibility within one second of an acknowledged save).
+/// Polls the search API until `pred` holds (the indexer commits asynchronously). The
+/// one-second promise is checked by its own test; the others allow for a loaded CI machine.
 async fn search_until(app: &TestApp, path: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    search_within(app, path, Duration::from_secs(5), pred).await
+}
+
+async fn search_within(
+    app: &TestApp,
+    path: &str,
+    limit: Duration,
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
     let start = Instant::now();
     loop {
         let res = app.get(path).await;
@@ -17,10 +26,7 @@ async fn search_until(app: &TestApp, path: &str, pred: impl Fn(&Value) -> bool) 
         if pred(&j) {
             return j;
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(1),
-            "not visible within 1 s: {j}"
-        );
+        assert!(start.elapsed() < limit, "not visible within {limit:?}: {j}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -30,9 +36,12 @@ async fn a_saved_article_is_found_within_a_second() {
     let app = TestApp::new();
     app.post_json("/api/v1/articles", json!({"title": "Personalausweis beantragen", "body": "Antrag im Bürgerbüro stellen.", "tags": ["Meldewesen"]}))
         .await;
-    let j = search_until(&app, "/api/v1/search?q=Perso&mode=keyword", |j| {
-        j["total"] == 1
-    })
+    let j = search_within(
+        &app,
+        "/api/v1/search?q=Perso&mode=keyword",
+        Duration::from_secs(1),
+        |j| j["total"] == 1,
+    )
     .await;
     let hit = &j["hits"][0];
     assert_eq!(hit["slug"], "personalausweis-beantragen");
@@ -141,7 +150,7 @@ async fn suggestions_complete_titles() {
             assert_eq!(s[0]["url"], "/artikel/meldebescheinigung-ausstellen");
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(1));
+        assert!(start.elapsed() < Duration::from_secs(5));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
