@@ -50,11 +50,14 @@ async fn download_backup(State(state): State<AppState>) -> Result<Response, ApiE
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let path = dir.join(format!("backup-{}.jsonl", ulid::Ulid::new()));
     backup::backup_to_file(&state, &path).await?;
-    let data = tokio::fs::read(&path)
+    let file = tokio::fs::File::open(&path)
         .await
         .map_err(|e| AppError::Internal(e.to_string()));
+    // Unlinked right away: the open handle keeps the data readable until the stream ends,
+    // and nothing is left behind if the client disconnects.
     let _ = tokio::fs::remove_file(&path).await;
-    let mut res = Body::from(data?).into_response();
+    // Streamed, so a large backup never sits in memory as a whole.
+    let mut res = Body::from_stream(tokio_util::io::ReaderStream::new(file?)).into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("application/x-ndjson"),
