@@ -46,7 +46,7 @@ pub const MAX_MARKDOWN_BYTES: usize = 512 * 1024;
 pub const MAX_NESTING: usize = 32;
 
 /// HTML that went through pulldown-cmark and then ammonia with our explicit allow-list.
-/// The only type templates may print with `|safe`. Constructible only inside this module.
+/// The only type templates may print unescaped. Constructible only inside this module.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SanitizedHtml(String);
 
@@ -116,7 +116,7 @@ pub struct TocEntry {
 /// Everything rendering one article produces.
 #[derive(Debug, Clone)]
 pub struct Rendered {
-    /// The article body, ready to print with `|safe`.
+    /// The article body, ready to print unescaped.
     pub html: SanitizedHtml,
     /// Every heading with its anchor id, in document order.
     pub toc: Vec<TocEntry>,

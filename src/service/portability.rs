@@ -330,23 +330,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn front_matter_is_parsed() {
+    fn front_matter_is_parsed() -> Result<(), String> {
         let doc = parse_markdown(
             "hund.md",
             "---\ntitle: 'Hund anmelden'\ndescription: Wie man\ntags: [Tiere, Steuer]\ncategories:\n- Austria\n---\n\n\n## Schritte\n",
-        )
-        .unwrap();
+        )?;
         assert_eq!(doc.title, "Hund anmelden");
         assert_eq!(doc.tags, ["Tiere", "Steuer"]);
         assert_eq!(doc.body, "## Schritte\n");
+        Ok(())
     }
 
     #[test]
-    fn files_without_front_matter_use_the_first_heading() {
-        let doc = parse_markdown("x.md", "# Übergabe\nText").unwrap();
+    fn files_without_front_matter_use_the_first_heading() -> Result<(), String> {
+        let doc = parse_markdown("x.md", "# Übergabe\nText")?;
         assert_eq!(doc.title, "Übergabe");
-        let doc = parse_markdown("dir/pass_verloren.md", "Text").unwrap();
+        let doc = parse_markdown("dir/pass_verloren.md", "Text")?;
         assert_eq!(doc.title, "pass verloren");
+        Ok(())
     }
 
     #[test]

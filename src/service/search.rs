@@ -68,11 +68,6 @@ impl Search {
     pub fn wake(&self) {
         self.wake.notify_one();
     }
-
-    /// The underlying index (for evaluation tools).
-    pub fn index(&self) -> &SearchIndex {
-        &self.index
-    }
 }
 
 /// The synonym lists in force: curated + OpenThesaurus + the installation's own list.
@@ -156,12 +151,12 @@ fn apply_pending(store: &Store, index: &SearchIndex) -> Result<usize> {
     let Some(max_seq) = entries.iter().map(|(seq, _)| *seq).max() else {
         return Ok(0);
     };
-    let mut seen: Vec<ArticleId> = Vec::with_capacity(entries.len());
+    let mut seen: std::collections::HashSet<ArticleId> =
+        std::collections::HashSet::with_capacity(entries.len());
     for (_, entry) in &entries {
-        if seen.contains(&entry.article) {
+        if !seen.insert(entry.article) {
             continue;
         }
-        seen.push(entry.article);
         // The article's stored state decides, not the entry's op: entries may be stale.
         match store.article(entry.article)? {
             Some(a) if !a.is_deleted() => {

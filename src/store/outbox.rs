@@ -67,9 +67,4 @@ impl Store {
         self.outbox.apply_batch(batch)?;
         Ok(())
     }
-
-    /// Number of entries waiting to be applied.
-    pub fn outbox_len(&self) -> usize {
-        self.outbox.len()
-    }
 }

@@ -80,7 +80,15 @@ pub enum UpdateOutcome {
     Conflict(Conflict),
 }
 
-fn validate(input: &ArticleInput) -> Result<(String, String, String)> {
+/// A submission after validation and normalisation.
+struct Checked {
+    title: String,
+    description: String,
+    summary: String,
+    body: String,
+}
+
+fn validate(input: &ArticleInput) -> Result<Checked> {
     let title = clean_title(&input.title).map_err(AppError::Invalid)?;
     render::check_limits(&input.body)?;
     let description = clean_line(
@@ -88,7 +96,12 @@ fn validate(input: &ArticleInput) -> Result<(String, String, String)> {
         MAX_DESCRIPTION_CHARS,
     );
     let summary = clean_line(&input.summary, MAX_SUMMARY_CHARS);
-    Ok((title, description, summary))
+    Ok(Checked {
+        title,
+        description,
+        summary,
+        body: normalise_body(&input.body),
+    })
 }
 
 /// Normalises line endings so diffs and merges do not trip over `\r\n` from browsers.
@@ -138,8 +151,12 @@ fn current_body(store: &Store, a: &Article) -> Result<String> {
 #[instrument(skip_all, fields(title = %input.title))]
 pub async fn create(state: &AppState, actor: &Actor, input: ArticleInput) -> Result<Saved> {
     refuse_if_failed(state)?;
-    let (title, description, summary) = validate(&input)?;
-    let body = normalise_body(&input.body);
+    let Checked {
+        title,
+        description,
+        summary,
+        body,
+    } = validate(&input)?;
     let store = state.store.clone();
     let author = actor.login.clone();
     let _gate = state.write_gate.read().await;
@@ -224,8 +241,12 @@ pub async fn update(
     base_revision: u32,
 ) -> Result<UpdateOutcome> {
     refuse_if_failed(state)?;
-    let (title, description, summary) = validate(&input)?;
-    let body = normalise_body(&input.body);
+    let Checked {
+        title,
+        description,
+        summary,
+        body,
+    } = validate(&input)?;
     let store = state.store.clone();
     let author = actor.login.clone();
     let _gate = state.write_gate.read().await;
