@@ -71,6 +71,65 @@ pub enum Command {
     Reindex,
     /// Measure search quality on a judged query set (MRR@10, nDCG@10, Recall@10).
     Eval(EvalArgs),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `stafette user …`
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserCommand {
+    /// Create an account (the password is read from standard input with --password-stdin).
+    Add {
+        /// Login name.
+        login: String,
+        /// Role: leser, autor, wissensmanager or admin.
+        #[arg(long, default_value = "autor")]
+        role: String,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Organisational unit.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Group (repeatable; must exist).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (read from standard input); ends every session of the user.
+    Passwd {
+        /// Login name.
+        login: String,
+    },
+    /// Deactivate an account (ends its sessions; tokens stop working).
+    Deactivate {
+        /// Login name.
+        login: String,
+    },
+    /// List accounts.
+    List,
+}
+
+/// `stafette token …`
+#[derive(Debug, Clone, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user and print it (shown only this once).
+    Create {
+        /// Login name of the owner.
+        login: String,
+        /// read or write.
+        #[arg(long, default_value = "read")]
+        scope: String,
+        /// Label.
+        #[arg(long, default_value = "CLI")]
+        name: String,
+    },
 }
 
 /// Arguments of `stafette eval`.
@@ -109,6 +168,16 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     /// Log as JSON.
     pub log_json: Option<bool>,
+    /// Public address, e.g. `https://wissen.stadt.de`; `https` makes cookies `Secure`.
+    pub public_url: Option<String>,
+    /// Trust `X-Forwarded-Proto` from a reverse proxy (only when the proxy is the sole way in).
+    pub trust_proxy: Option<bool>,
+    /// Minutes without requests after which a session ends (default 120).
+    pub session_idle_minutes: Option<u32>,
+    /// Hours after which a session ends regardless of activity (default 12).
+    pub session_max_hours: Option<u32>,
+    /// Single sign-on via OpenID Connect.
+    pub oidc: Option<crate::service::auth::oidc::OidcConfig>,
 }
 
 /// The resolved configuration.
@@ -120,6 +189,16 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Log as JSON lines.
     pub log_json: bool,
+    /// Public address (see [`FileConfig::public_url`]).
+    pub public_url: Option<String>,
+    /// Trust `X-Forwarded-Proto`.
+    pub trust_proxy: bool,
+    /// Session idle timeout in minutes.
+    pub session_idle_minutes: u32,
+    /// Absolute session lifetime in hours.
+    pub session_max_hours: u32,
+    /// OIDC login, when configured.
+    pub oidc: Option<crate::service::auth::oidc::OidcConfig>,
 }
 
 impl Config {
@@ -146,6 +225,11 @@ impl Config {
                 .or(file.data_dir)
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
             log_json: cli.log_json || file.log_json.unwrap_or(false),
+            public_url: file.public_url,
+            trust_proxy: file.trust_proxy.unwrap_or(false),
+            session_idle_minutes: file.session_idle_minutes.unwrap_or(120).clamp(5, 24 * 60),
+            session_max_hours: file.session_max_hours.unwrap_or(12).clamp(1, 24 * 30),
+            oidc: file.oidc,
         })
     }
 
@@ -155,12 +239,30 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: dir.to_path_buf(),
             log_json: false,
+            public_url: None,
+            trust_proxy: false,
+            session_idle_minutes: 120,
+            session_max_hours: 12,
+            oidc: None,
         }
+    }
+
+    /// Whether cookies must carry `Secure` (and the `__Host-` prefix) regardless of the
+    /// request: the public address is https.
+    pub fn https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 
     /// Where sled keeps the database.
     pub fn db_dir(&self) -> PathBuf {
         self.data_dir.join("db")
+    }
+
+    /// The secret the command line presents to a running server (written at start).
+    pub fn cli_secret_file(&self) -> PathBuf {
+        self.data_dir.join("cli-secret")
     }
 
     /// Where tantivy keeps the search index.

@@ -18,6 +18,12 @@ pub enum AppError {
     /// 413: the input is too large.
     #[error("{0}")]
     TooLarge(String),
+    /// 401: a login or API token is needed (or the one sent is invalid or expired).
+    #[error("Bitte melden Sie sich an.")]
+    Unauthenticated,
+    /// 429: too many failed logins; try again later.
+    #[error("{0}")]
+    TooManyAttempts(String),
     /// 403: the request is not allowed (e.g. failed CSRF check).
     #[error("{0}")]
     Forbidden(String),
@@ -46,6 +52,8 @@ impl AppError {
             AppError::Invalid(_) => 400,
             AppError::TooLarge(_) => 413,
             AppError::Forbidden(_) => 403,
+            AppError::Unauthenticated => 401,
+            AppError::TooManyAttempts(_) => 429,
             AppError::Conflict(_) => 409,
             AppError::Unavailable => 503,
             AppError::Store(_) | AppError::Join(_) | AppError::Internal(_) => 500,
@@ -59,6 +67,8 @@ impl AppError {
             AppError::Invalid(_) => "invalid",
             AppError::TooLarge(_) => "too_large",
             AppError::Forbidden(_) => "forbidden",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::TooManyAttempts(_) => "too_many_attempts",
             AppError::Conflict(_) => "conflict",
             AppError::Unavailable => "unavailable",
             AppError::Store(_) | AppError::Join(_) | AppError::Internal(_) => "internal",

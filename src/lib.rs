@@ -53,6 +53,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
+    write_cli_secret(&state)?;
     start_background(&state);
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
@@ -61,4 +62,19 @@ pub async fn run(
     store.flush().await.map_err(std::io::Error::other)?;
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// Writes the command line's secret for this server run, readable by the owner only.
+fn write_cli_secret(state: &AppState) -> std::io::Result<()> {
+    use std::io::Write;
+    let path = state.config.cli_secret_file();
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(&tmp)?;
+    f.write_all(state.auth.cli_secret.as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, &path)
 }

@@ -3,6 +3,8 @@
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::service::auth::sessions::Timeouts;
+use crate::service::auth::throttle::Throttle;
 use crate::service::cache::RenderCache;
 use crate::service::flush::Flusher;
 use crate::service::search::Search;
@@ -28,6 +30,20 @@ pub struct App {
     pub search: Search,
     /// Resolved configuration.
     pub config: Arc<Config>,
+    /// Login throttling and session settings.
+    pub auth: AuthState,
+}
+
+/// Account-related runtime state.
+#[derive(Debug)]
+pub struct AuthState {
+    /// Failed-login counters.
+    pub throttle: Throttle,
+    /// Session lifetimes.
+    pub timeouts: Timeouts,
+    /// A random secret the command line presents to reach the running server's admin
+    /// endpoints (written to the data directory with owner-only permissions).
+    pub cli_secret: String,
 }
 
 impl AppState {
@@ -39,6 +55,14 @@ impl AppState {
             store,
             write_gate: Arc::default(),
             cache: RenderCache::default(),
+            auth: AuthState {
+                throttle: Throttle::default(),
+                timeouts: Timeouts {
+                    idle_ms: i64::from(config.session_idle_minutes) * 60_000,
+                    absolute_ms: i64::from(config.session_max_hours) * 3_600_000,
+                },
+                cli_secret: hex::encode(rand::random::<[u8; 32]>()),
+            },
             config: Arc::new(config),
         }))
     }

@@ -2,6 +2,7 @@
 //! work on the data directory directly when no server runs, and otherwise go through the
 //! running server on the configured address (sled allows only one process per database).
 
+mod accounts;
 mod eval;
 mod remote;
 
@@ -41,6 +42,8 @@ pub fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
             }
             Command::Reindex => reindex(config).await,
             Command::Eval(args) => eval::run(&args),
+            Command::User(cmd) => accounts::user(config, cmd).await,
+            Command::Token(cmd) => accounts::token(config, cmd).await,
         }
     })
 }
@@ -62,7 +65,7 @@ fn lock_hint(e: AppError, config: &Config) -> anyhow::Error {
 }
 
 /// Opens the data directory, or `None` when a running server holds it.
-fn open_local(config: &Config) -> anyhow::Result<Option<AppState>> {
+pub(crate) fn open_local(config: &Config) -> anyhow::Result<Option<AppState>> {
     match crate::open_state(config.clone()) {
         Ok(s) => Ok(Some(s)),
         Err(e) if is_locked(&e) => Ok(None),
@@ -109,7 +112,7 @@ async fn import(config: Config, dir: &Path, space: Option<String>) -> anyhow::Re
         Some(state) => portability::import(&state, &Actor::system("import"), docs, space).await,
         None => {
             let body = serde_json::to_vec(&serde_json::json!({ "docs": docs, "space": space }))?;
-            let bytes = remote(config.listen, "POST", "/api/v1/admin/import", Some(body))?;
+            let bytes = remote(&config, "POST", "/api/v1/admin/import", Some(body))?;
             serde_json::from_slice::<ImportReport>(&bytes).context("reading the server's answer")?
         }
     };
@@ -137,7 +140,7 @@ async fn export(config: Config, dir: &Path) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?,
         None => {
-            let bytes = remote(config.listen, "GET", "/api/v1/admin/export", None)?;
+            let bytes = remote(&config, "GET", "/api/v1/admin/export", None)?;
             serde_json::from_slice::<Vec<ExportFile>>(&bytes)
                 .context("reading the server's answer")?
         }
@@ -161,7 +164,7 @@ async fn backup_cmd(config: Config, file: &Path) -> anyhow::Result<()> {
             );
         }
         None => {
-            let bytes = remote(config.listen, "GET", "/api/v1/admin/backup", None)?;
+            let bytes = remote(&config, "GET", "/api/v1/admin/backup", None)?;
             let tmp = file.with_extension("partial");
             let mut f = std::fs::File::create(&tmp)?;
             f.write_all(&bytes)?;

@@ -2,17 +2,27 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 
 /// A minimal HTTP/1.1 client for talking to the local server (no TLS, loopback only).
 pub(super) fn remote(
-    listen: SocketAddr,
+    config: &crate::config::Config,
     method: &str,
     path: &str,
     json_body: Option<Vec<u8>>,
 ) -> anyhow::Result<Vec<u8>> {
+    let listen = config.listen;
+    // The running server wrote this secret for us; only the owner of the data directory
+    // can read it, so only they can use the operator endpoints.
+    let secret = std::fs::read_to_string(config.cli_secret_file()).with_context(|| {
+        format!(
+            "{} ist nicht lesbar: der Befehl braucht die Rechte des Server-Benutzers",
+            config.cli_secret_file().display()
+        )
+    })?;
     let addr = if listen.ip().is_unspecified() {
         SocketAddr::from(([127, 0, 0, 1], listen.port()))
     } else {
@@ -30,6 +40,7 @@ pub(super) fn remote(
     if !body.is_empty() {
         req.push_str("Content-Type: application/json\r\n");
     }
+    req.push_str(&format!("X-Stafette-Cli: {}\r\n", secret.trim()));
     req.push_str("\r\n");
     stream.write_all(req.as_bytes())?;
     stream.write_all(&body)?;

@@ -1,4 +1,5 @@
-//! Pure domain types and rules: ids, slugs, articles, spaces, revisions, diffs and merges.
+//! Pure domain types and rules: ids, slugs, articles, spaces and their permissions,
+//! accounts, revisions, diffs and merges.
 //! Nothing here does IO; everything above (store, service, http) builds on these types.
 
 pub mod article;
@@ -7,7 +8,12 @@ pub mod diff;
 pub mod merge;
 pub mod slug;
 pub mod space;
+pub mod user;
 
 pub use article::{Article, ArticleId, Revision, RevisionMeta, Tags, Timestamp};
 pub use slug::{Slug, slugify};
-pub use space::{Space, SpaceId};
+pub use space::{Access, Acl, GroupGrant, Space, SpaceId};
+pub use user::{
+    ApiToken, AuditAction, AuditEvent, ExternalIdentity, Group, GroupId, Role, Session, TokenId,
+    TokenScope, User, UserId,
+};

@@ -1,6 +1,8 @@
 //! Operator endpoints used by the CLI while the server runs (sled allows one process per
 //! database, so `stafette backup`, `import` and `export` go through the running server).
-//! Until accounts exist (issue #4) they answer only to clients on the loopback interface.
+//! They answer only to clients on the loopback interface that present the secret the
+//! server wrote into its data directory at start (readable by the server's OS user only),
+//! and act as the system.
 
 use std::net::SocketAddr;
 
@@ -20,20 +22,35 @@ use crate::service::portability::{self, ExportFile, ImportDoc, ImportReport};
 use crate::service::{Actor, backup};
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/api/v1/admin/backup", get(download_backup))
         .route("/api/v1/admin/import", post(import_docs))
         .route("/api/v1/admin/export", get(export_docs))
-        .route_layer(middleware::from_fn(loopback_only))
+        .route("/api/v1/admin/users", post(add_user))
+        .route(
+            "/api/v1/admin/users/{login}",
+            axum::routing::patch(change_user),
+        )
+        .route("/api/v1/admin/users/{login}/password", post(user_password))
+        .route("/api/v1/admin/tokens", post(create_token))
+        .route_layer(middleware::from_fn_with_state(state, loopback_only))
 }
 
-async fn loopback_only(req: Request, next: Next) -> Response {
+async fn loopback_only(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let local = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .is_some_and(|c| c.0.ip().is_loopback());
-    if local {
+    let secret_ok = req
+        .headers()
+        .get(super::auth::CLI_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            let want = state.auth.cli_secret.as_bytes();
+            v.len() == want.len() && v.bytes().zip(want).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        });
+    if local && secret_ok {
         next.run(req).await
     } else {
         ApiError(AppError::Forbidden(
@@ -80,4 +97,78 @@ async fn import_docs(
 
 async fn export_docs(State(state): State<AppState>) -> Result<Json<Vec<ExportFile>>, ApiError> {
     Ok(Json(portability::export(&state).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct AddUser {
+    #[serde(flatten)]
+    user: crate::service::auth::users::NewUser,
+}
+
+async fn add_user(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<AddUser>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let u = crate::service::auth::users::create(&state, &Actor::system("cli"), req.user).await?;
+    Ok(Json(
+        serde_json::json!({ "id": u.id.to_string(), "login": u.login }),
+    ))
+}
+
+async fn change_user(
+    State(state): State<AppState>,
+    axum::extract::Path(login): axum::extract::Path<String>,
+    ApiJson(patch): ApiJson<crate::service::auth::users::UserPatch>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let u =
+        crate::service::auth::users::update(&state, &Actor::system("cli"), &login, patch).await?;
+    Ok(Json(
+        serde_json::json!({ "id": u.id.to_string(), "login": u.login, "active": u.active }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct PasswordReq {
+    password: String,
+}
+
+async fn user_password(
+    State(state): State<AppState>,
+    axum::extract::Path(login): axum::extract::Path<String>,
+    ApiJson(req): ApiJson<PasswordReq>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    crate::service::auth::users::set_password(
+        &state,
+        &Actor::system("cli"),
+        &login,
+        None,
+        req.password,
+    )
+    .await?;
+    Ok(Json(serde_json::json!({ "ok": true })))
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenReq {
+    login: String,
+    #[serde(default)]
+    name: String,
+    scope: crate::domain::TokenScope,
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<TokenReq>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (t, plain) = crate::service::auth::tokens::create(
+        &state,
+        &Actor::system("cli"),
+        Some(req.login),
+        req.name,
+        req.scope,
+    )
+    .await?;
+    Ok(Json(
+        serde_json::json!({ "id": t.id.to_string(), "token": plain }),
+    ))
 }

@@ -173,11 +173,12 @@ impl ArticleRequest {
 
 async fn create_article(
     State(state): State<AppState>,
+    actor: Actor,
     ApiJson(req): ApiJson<ArticleRequest>,
 ) -> Result<Response, ApiError> {
     let body = req.body.clone().unwrap_or_default();
     let input = req.into_input(body);
-    let saved = articles::create(&state, &Actor::anonymous(), input).await?;
+    let saved = articles::create(&state, &actor, input).await?;
     let json = full_json(&state, &saved.article).await?;
     let mut res = (StatusCode::CREATED, Json(json)).into_response();
     if let Ok(v) = format!("/api/v1/articles/{}", saved.article.id).parse() {
@@ -188,9 +189,10 @@ async fn create_article(
 
 async fn get_article(
     State(state): State<AppState>,
+    actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<ArticleJson>, ApiError> {
-    let (a, _) = articles::get(&state, &id).await?;
+    let (a, _) = articles::get(&state, &actor, &id).await?;
     Ok(Json(full_json(&state, &a).await?))
 }
 
@@ -205,15 +207,16 @@ struct ConflictProblem {
 
 async fn update_article(
     State(state): State<AppState>,
+    actor: Actor,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ArticleRequest>,
 ) -> Result<Response, ApiError> {
     let missing = |field: &str| ApiError(AppError::Invalid(format!("Das Feld „{field}“ fehlt.")));
     let base_revision = req.base_revision.ok_or_else(|| missing("base_revision"))?;
     let body = req.body.clone().ok_or_else(|| missing("body"))?;
-    let (a, _) = articles::get(&state, &id).await?;
+    let (a, _) = articles::get(&state, &actor, &id).await?;
     let input = req.into_input(body);
-    match articles::update(&state, &Actor::anonymous(), a.id, input, base_revision).await? {
+    match articles::update(&state, &actor, a.id, input, base_revision).await? {
         UpdateOutcome::Saved(s) => {
             let mut json = full_json(&state, &s.article).await?;
             json.merged = Some(s.merged);
@@ -237,17 +240,19 @@ async fn update_article(
 
 async fn trash_article(
     State(state): State<AppState>,
+    actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<ArticleJson>, ApiError> {
-    let a = articles::trash(&state, &Actor::anonymous(), &id).await?;
+    let a = articles::trash(&state, &actor, &id).await?;
     Ok(Json(summary_json(&state, vec![a]).await?.remove(0)))
 }
 
 async fn restore_article(
     State(state): State<AppState>,
+    actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<ArticleJson>, ApiError> {
-    let a = articles::untrash(&state, &Actor::anonymous(), &id).await?;
+    let a = articles::untrash(&state, &actor, &id).await?;
     Ok(Json(full_json(&state, &a).await?))
 }
 
@@ -271,12 +276,14 @@ struct ListJson {
 
 async fn list_articles(
     State(state): State<AppState>,
+    actor: Actor,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<ListJson>, ApiError> {
     let limit = q.limit.unwrap_or(50).clamp(1, MAX_LIMIT);
     let offset = q.offset.unwrap_or(0);
     let (total, list) = articles::list(
         &state,
+        &actor,
         ListFilter {
             space: q.space,
             tag: q.tag,
@@ -326,17 +333,19 @@ impl From<&RevisionMeta> for RevisionJson {
 
 async fn list_revisions(
     State(state): State<AppState>,
+    actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<RevisionJson>>, ApiError> {
-    let (_, revs) = articles::history(&state, &id).await?;
+    let (_, revs) = articles::history(&state, &actor, &id).await?;
     Ok(Json(revs.iter().map(Into::into).collect()))
 }
 
 async fn get_revision(
     State(state): State<AppState>,
+    actor: Actor,
     Path((id, n)): Path<(String, u32)>,
 ) -> Result<Json<RevisionJson>, ApiError> {
-    let (_, r) = articles::revision(&state, &id, n).await?;
+    let (_, r) = articles::revision(&state, &actor, &id, n).await?;
     let mut j = RevisionJson::from(&r.meta);
     j.body = Some(r.body);
     Ok(Json(j))
@@ -344,10 +353,11 @@ async fn get_revision(
 
 async fn restore_revision(
     State(state): State<AppState>,
+    actor: Actor,
     Path((id, n)): Path<(String, u32)>,
 ) -> Result<Json<ArticleJson>, ApiError> {
-    let (a, _) = articles::get(&state, &id).await?;
-    let saved = articles::restore_revision(&state, &Actor::anonymous(), a.id, n).await?;
+    let (a, _) = articles::get(&state, &actor, &id).await?;
+    let saved = articles::restore_revision(&state, &actor, a.id, n).await?;
     Ok(Json(full_json(&state, &saved.article).await?))
 }
 
@@ -369,10 +379,11 @@ struct DiffJson {
 
 async fn diff_revisions(
     State(state): State<AppState>,
+    actor: Actor,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<DiffQuery>,
 ) -> Result<Json<DiffJson>, ApiError> {
-    let d = articles::diff(&state, &id, q.from, q.to).await?;
+    let d = articles::diff(&state, &actor, &id, q.from, q.to).await?;
     Ok(Json(DiffJson {
         from: q.from,
         to: q.to,
@@ -385,14 +396,10 @@ async fn diff_revisions(
 
 async fn list_backlinks(
     State(state): State<AppState>,
+    actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ArticleJson>>, ApiError> {
-    let store = state.store.clone();
-    let list = blocking(move || {
-        let a = articles::find(&store, &id)?;
-        articles::backlinks(&store, &a)
-    })
-    .await?;
+    let list = articles::readable_backlinks(&state, &actor, &id).await?;
     Ok(Json(summary_json(&state, list).await?))
 }
 
@@ -416,9 +423,10 @@ struct TocJson {
 
 async fn render_markdown(
     State(state): State<AppState>,
+    actor: Actor,
     ApiJson(req): ApiJson<RenderRequest>,
 ) -> Result<Json<RenderJson>, ApiError> {
-    let r = articles::preview(&state, req.body).await?;
+    let r = articles::preview(&state, &actor, req.body).await?;
     Ok(Json(RenderJson {
         html: r.html.to_string(),
         toc: r
@@ -452,8 +460,11 @@ struct SpaceJson {
     articles: usize,
 }
 
-async fn list_spaces_json(State(state): State<AppState>) -> Result<Json<Vec<SpaceJson>>, ApiError> {
-    let tree = spaces::tree(&state).await?;
+async fn list_spaces_json(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> Result<Json<Vec<SpaceJson>>, ApiError> {
+    let tree = spaces::tree(&state, &actor).await?;
     Ok(Json(
         tree.iter()
             .map(|n| SpaceJson {
@@ -480,10 +491,12 @@ struct CreateSpace {
 
 async fn create_space_json(
     State(state): State<AppState>,
+    actor: Actor,
     ApiJson(req): ApiJson<CreateSpace>,
 ) -> Result<Response, ApiError> {
     let s = spaces::create(
         &state,
+        &actor,
         spaces::SpaceInput {
             name: req.name,
             description: req.description,

@@ -70,11 +70,12 @@ struct ArticleView {
 
 async fn show_article(
     State(state): State<AppState>,
+    actor: Actor,
     Path(slug): Path<String>,
     Query(q): Query<NoticeQuery>,
     l: Layout,
 ) -> Result<Response, HtmlError> {
-    match articles::page(&state, &slug)
+    match articles::page(&state, &actor, &slug)
         .await
         .map_err(|e| l.error(e))?
     {
@@ -180,6 +181,7 @@ impl Target {
 
 async fn edit_view(
     state: &AppState,
+    actor: &Actor,
     l: Layout,
     target: Target,
     form: ArticleForm,
@@ -191,7 +193,7 @@ async fn edit_view(
         action,
         cancel_url,
     } = target;
-    let tree = spaces::tree(state).await.map_err(|e| l.error(e))?;
+    let tree = spaces::tree(state, actor).await.map_err(|e| l.error(e))?;
     let heading = l.t(if is_new {
         "edit.new_title"
     } else {
@@ -230,6 +232,7 @@ struct NewQuery {
 
 async fn new_article_form(
     State(state): State<AppState>,
+    actor: Actor,
     Query(q): Query<NewQuery>,
     l: Layout,
 ) -> Result<EditView, HtmlError> {
@@ -245,6 +248,7 @@ async fn new_article_form(
     };
     edit_view(
         &state,
+        &actor,
         l,
         Target::new_article(),
         form,
@@ -256,10 +260,11 @@ async fn new_article_form(
 
 async fn create_article(
     State(state): State<AppState>,
+    actor: Actor,
     l: Layout,
     HtmlForm(form): HtmlForm<ArticleForm>,
 ) -> Result<Response, HtmlError> {
-    match articles::create(&state, &Actor::anonymous(), form.input()).await {
+    match articles::create(&state, &actor, form.input()).await {
         Ok(saved) => Ok(Redirect::to(&format!(
             "{}?hinweis=gespeichert",
             urls::article(&saved.article.slug)
@@ -268,7 +273,16 @@ async fn create_article(
         // Bad input: show the form again with everything the user typed.
         Err(e) if e.status() < 500 => {
             let msg = e.public_message();
-            let view = edit_view(&state, l, Target::new_article(), form, Some(msg), None).await?;
+            let view = edit_view(
+                &state,
+                &actor,
+                l,
+                Target::new_article(),
+                form,
+                Some(msg),
+                None,
+            )
+            .await?;
             Ok((
                 StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
                 view,
@@ -281,10 +295,13 @@ async fn create_article(
 
 async fn edit_article_form(
     State(state): State<AppState>,
+    actor: Actor,
     Path(slug): Path<String>,
     l: Layout,
 ) -> Result<Response, HtmlError> {
-    let (a, body) = articles::get(&state, &slug).await.map_err(|e| l.error(e))?;
+    let (a, body) = articles::get(&state, &actor, &slug)
+        .await
+        .map_err(|e| l.error(e))?;
     if a.is_deleted() {
         return Err(l.error(crate::error::AppError::NotFound(
             "Artikel nicht gefunden.".to_owned(),
@@ -302,11 +319,17 @@ async fn edit_article_form(
         summary: String::new(),
         base_revision: a.revision,
     };
-    Ok(
-        edit_view(&state, l, Target::existing(&a.slug), form, None, None)
-            .await?
-            .into_response(),
+    Ok(edit_view(
+        &state,
+        &actor,
+        l,
+        Target::existing(&a.slug),
+        form,
+        None,
+        None,
     )
+    .await?
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -342,20 +365,15 @@ fn conflict_view(l: Layout, form: ArticleForm, c: &Conflict) -> ConflictView {
 
 async fn update_article(
     State(state): State<AppState>,
+    actor: Actor,
     Path(slug): Path<String>,
     l: Layout,
     HtmlForm(form): HtmlForm<ArticleForm>,
 ) -> Result<Response, HtmlError> {
-    let (a, _) = articles::get(&state, &slug).await.map_err(|e| l.error(e))?;
-    match articles::update(
-        &state,
-        &Actor::anonymous(),
-        a.id,
-        form.input(),
-        form.base_revision,
-    )
-    .await
-    {
+    let (a, _) = articles::get(&state, &actor, &slug)
+        .await
+        .map_err(|e| l.error(e))?;
+    match articles::update(&state, &actor, a.id, form.input(), form.base_revision).await {
         Ok(UpdateOutcome::Saved(s)) => {
             let hint = if s.merged {
                 "zusammengefuehrt"
@@ -374,8 +392,16 @@ async fn update_article(
         }
         Err(e) if e.status() < 500 => {
             let msg = e.public_message();
-            let view =
-                edit_view(&state, l, Target::existing(&a.slug), form, Some(msg), None).await?;
+            let view = edit_view(
+                &state,
+                &actor,
+                l,
+                Target::existing(&a.slug),
+                form,
+                Some(msg),
+                None,
+            )
+            .await?;
             Ok((
                 StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
                 view,
@@ -388,10 +414,11 @@ async fn update_article(
 
 async fn trash_article(
     State(state): State<AppState>,
+    actor: Actor,
     Path(slug): Path<String>,
     l: Layout,
 ) -> Result<Response, HtmlError> {
-    articles::trash(&state, &Actor::anonymous(), &slug)
+    articles::trash(&state, &actor, &slug)
         .await
         .map_err(|e| l.error(e))?;
     Ok(Redirect::to("/papierkorb?hinweis=papierkorb").into_response())
@@ -409,8 +436,12 @@ struct PreviewView {
     sanitized: Rendered,
 }
 
-async fn preview(State(state): State<AppState>, HtmlForm(form): HtmlForm<PreviewForm>) -> Response {
-    match articles::preview(&state, form.body).await {
+async fn preview(
+    State(state): State<AppState>,
+    actor: Actor,
+    HtmlForm(form): HtmlForm<PreviewForm>,
+) -> Response {
+    match articles::preview(&state, &actor, form.body).await {
         Ok(r) => PreviewView { sanitized: r }.into_response(),
         Err(e) => {
             let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);

@@ -5,8 +5,9 @@
 //!    header that does not match `Host`.
 //! 2. Browser forms and the editor's fetch calls must echo the per-browser token from the
 //!    `stafette_csrf` cookie (double submit), as form field `_csrf` or header
-//!    `X-CSRF-Token`. API clients that send no cookies carry no ambient authority and only
-//!    need check 1.
+//!    `X-CSRF-Token`. Once logged in, the token is derived from the session secret instead
+//!    (see `sessions::csrf_token`). API clients that send no cookies (bearer tokens) carry
+//!    no ambient authority and only need check 1.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
@@ -102,7 +103,14 @@ pub(crate) struct Passed {
 /// Enforces both checks and puts the browser's token into the request extensions. Returns
 /// the (possibly rebuilt) request, or the refusal to send instead.
 pub(crate) async fn guard(mut req: Request) -> Result<(Request, Passed), Response> {
-    let existing = cookie_token(&req);
+    // Logged in: the token is bound to the session (derived from its secret), so a token
+    // planted in the browser before login, or by a sibling host, is worthless.
+    let session = super::auth::session_cookie(req.headers());
+    let cookie = cookie_token(&req);
+    let existing = match &session {
+        Some(secret) => Some(crate::service::auth::sessions::csrf_token(secret)),
+        None => cookie.clone(),
+    };
     let token = existing.clone().unwrap_or_else(new_token);
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method {
@@ -118,8 +126,10 @@ pub(crate) async fn guard(mut req: Request) -> Result<(Request, Passed), Respons
             .get(HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        // The API only demands the token when the browser sends our cookie along.
-        let needs_token = !is_api || (existing.is_some() && header_token.is_some());
+        // The API demands the token whenever the browser's session cookie comes along
+        // (ambient authority); bearer-token clients send no cookies and need only check 1.
+        let needs_token =
+            !is_api || session.is_some() || (existing.is_some() && header_token.is_some());
         if needs_token {
             let supplied = match header_token {
                 Some(t) => Some(t),
@@ -156,7 +166,7 @@ pub(crate) async fn guard(mut req: Request) -> Result<(Request, Passed), Respons
     Ok((
         req,
         Passed {
-            new_token: existing.is_none().then_some(token),
+            new_token: (session.is_none() && cookie.is_none()).then_some(token),
         },
     ))
 }

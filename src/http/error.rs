@@ -89,6 +89,12 @@ struct ErrorView {
 
 impl IntoResponse for HtmlError {
     fn into_response(self) -> Response {
+        if matches!(self.error, AppError::Unauthenticated) {
+            let next: String =
+                url::form_urlencoded::byte_serialize(self.layout.path.as_bytes()).collect();
+            return axum::response::Redirect::to(&format!("/anmelden?weiter={next}"))
+                .into_response();
+        }
         log(&self.error);
         let status = status_of(&self.error);
         let mut l = self.layout;

@@ -87,7 +87,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Layout {
             .uri
             .path_and_query()
             .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
-        Ok(Layout::new(lang, csrf, path))
+        let mut layout = Layout::new(lang, csrf, path);
+        layout.user = parts
+            .extensions
+            .get::<crate::service::Actor>()
+            .and_then(super::views::LayoutUser::of);
+        Ok(layout)
     }
 }
 

@@ -55,10 +55,11 @@ struct HistoryView {
 
 async fn show_history(
     State(state): State<AppState>,
+    actor: Actor,
     Path(slug): Path<String>,
     l: Layout,
 ) -> Result<Response, HtmlError> {
-    let (a, revs) = articles::history(&state, &slug)
+    let (a, revs) = articles::history(&state, &actor, &slug)
         .await
         .map_err(|e| l.error(e))?;
     if a.slug.as_str() != slug {
@@ -106,10 +107,11 @@ struct RevisionView {
 
 async fn show_revision(
     State(state): State<AppState>,
+    actor: Actor,
     Path((slug, n)): Path<(String, u32)>,
     l: Layout,
 ) -> Result<RevisionView, HtmlError> {
-    let (a, r) = articles::revision(&state, &slug, n)
+    let (a, r) = articles::revision(&state, &actor, &slug, n)
         .await
         .map_err(|e| l.error(e))?;
     let store = state.store.clone();
@@ -135,11 +137,14 @@ async fn show_revision(
 
 async fn restore_revision(
     State(state): State<AppState>,
+    actor: Actor,
     Path((slug, n)): Path<(String, u32)>,
     l: Layout,
 ) -> Result<Redirect, HtmlError> {
-    let (a, _) = articles::get(&state, &slug).await.map_err(|e| l.error(e))?;
-    let saved = articles::restore_revision(&state, &Actor::anonymous(), a.id, n)
+    let (a, _) = articles::get(&state, &actor, &slug)
+        .await
+        .map_err(|e| l.error(e))?;
+    let saved = articles::restore_revision(&state, &actor, a.id, n)
         .await
         .map_err(|e| l.error(e))?;
     Ok(Redirect::to(&format!(
@@ -173,15 +178,18 @@ struct DiffView {
 
 async fn show_diff(
     State(state): State<AppState>,
+    actor: Actor,
     Path(slug): Path<String>,
     Query(q): Query<DiffQuery>,
     l: Layout,
 ) -> Result<DiffView, HtmlError> {
-    let (a, _) = articles::get(&state, &slug).await.map_err(|e| l.error(e))?;
+    let (a, _) = articles::get(&state, &actor, &slug)
+        .await
+        .map_err(|e| l.error(e))?;
     let to = q.zu.unwrap_or(a.revision);
     let from = q.von.unwrap_or(to.saturating_sub(1).max(1));
     let (from, to) = (from.min(to), from.max(to));
-    let d = articles::diff(&state, &a.id.to_string(), from, to)
+    let d = articles::diff(&state, &actor, &a.id.to_string(), from, to)
         .await
         .map_err(|e| l.error(e))?;
     let title = format!("{}: {}", l.t("diff.title"), a.title);
@@ -218,11 +226,13 @@ struct TrashView {
 
 async fn show_trash(
     State(state): State<AppState>,
+    actor: Actor,
     Query(q): Query<NoticeQuery>,
     l: Layout,
 ) -> Result<TrashView, HtmlError> {
     let (_, list) = articles::list(
         &state,
+        &actor,
         ListFilter {
             trashed: true,
             limit: 1000,
@@ -249,10 +259,11 @@ async fn show_trash(
 
 async fn restore_from_trash(
     State(state): State<AppState>,
+    actor: Actor,
     Path(id): Path<String>,
     l: Layout,
 ) -> Result<Redirect, HtmlError> {
-    let a = articles::untrash(&state, &Actor::anonymous(), &id)
+    let a = articles::untrash(&state, &actor, &id)
         .await
         .map_err(|e| l.error(e))?;
     Ok(Redirect::to(&format!(

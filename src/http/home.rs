@@ -13,7 +13,7 @@ use serde_json::json;
 use super::error::HtmlError;
 use super::extract::HtmlForm;
 use super::views::{ArticleItem, Layout, SpaceLink, SpaceOption, TreeNode, space_options, urls};
-use crate::service::{articles, spaces};
+use crate::service::{Actor, articles, spaces};
 use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -35,9 +35,15 @@ struct HomeView {
     tree: Vec<TreeNode>,
 }
 
-async fn show_home(State(state): State<AppState>, l: Layout) -> Result<HomeView, HtmlError> {
-    let recent = articles::recent(&state, 15).await.map_err(|e| l.error(e))?;
-    let tree = spaces::tree(&state).await.map_err(|e| l.error(e))?;
+async fn show_home(
+    State(state): State<AppState>,
+    actor: Actor,
+    l: Layout,
+) -> Result<HomeView, HtmlError> {
+    let recent = articles::recent(&state, &actor, 15)
+        .await
+        .map_err(|e| l.error(e))?;
+    let tree = spaces::tree(&state, &actor).await.map_err(|e| l.error(e))?;
     let title = l.t("home.title");
     Ok(HomeView {
         l: l.titled(title),
@@ -66,10 +72,11 @@ struct SpaceView {
 
 async fn show_space(
     State(state): State<AppState>,
+    actor: Actor,
     Path(slug): Path<String>,
     l: Layout,
 ) -> Result<SpaceView, HtmlError> {
-    let (ancestors, nodes) = spaces::subtree(&state, &slug)
+    let (ancestors, nodes) = spaces::subtree(&state, &actor, &slug)
         .await
         .map_err(|e| l.error(e))?;
     let Some(root) = nodes.first() else {
@@ -95,8 +102,12 @@ struct SpacesView {
     tree: Vec<TreeNode>,
 }
 
-async fn list_spaces(State(state): State<AppState>, l: Layout) -> Result<SpacesView, HtmlError> {
-    let tree = spaces::tree(&state).await.map_err(|e| l.error(e))?;
+async fn list_spaces(
+    State(state): State<AppState>,
+    actor: Actor,
+    l: Layout,
+) -> Result<SpacesView, HtmlError> {
+    let tree = spaces::tree(&state, &actor).await.map_err(|e| l.error(e))?;
     let title = l.t("nav.spaces");
     Ok(SpacesView {
         l: l.titled(title),
@@ -121,10 +132,11 @@ struct NewSpaceQuery {
 
 async fn new_space_form(
     State(state): State<AppState>,
+    actor: Actor,
     Query(q): Query<NewSpaceQuery>,
     l: Layout,
 ) -> Result<NewSpaceView, HtmlError> {
-    let tree = spaces::tree(&state).await.map_err(|e| l.error(e))?;
+    let tree = spaces::tree(&state, &actor).await.map_err(|e| l.error(e))?;
     let title = l.t("space.new");
     Ok(NewSpaceView {
         l: l.titled(title),
@@ -147,6 +159,7 @@ struct NewSpaceForm {
 
 async fn create_space(
     State(state): State<AppState>,
+    actor: Actor,
     l: Layout,
     HtmlForm(f): HtmlForm<NewSpaceForm>,
 ) -> Result<Response, HtmlError> {
@@ -155,10 +168,10 @@ async fn create_space(
         description: f.description.clone(),
         parent: Some(f.parent.clone()).filter(|p| !p.is_empty()),
     };
-    match spaces::create(&state, input).await {
+    match spaces::create(&state, &actor, input).await {
         Ok(space) => Ok(Redirect::to(&urls::space(&space.slug)).into_response()),
         Err(e) if e.status() < 500 => {
-            let tree = spaces::tree(&state).await.map_err(|e| l.error(e))?;
+            let tree = spaces::tree(&state, &actor).await.map_err(|e| l.error(e))?;
             let title = l.t("space.new");
             let view = NewSpaceView {
                 l: l.titled(title),

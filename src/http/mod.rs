@@ -2,10 +2,12 @@
 //! `router()`; this module merges them and adds the layers (tracing, CSRF, security
 //! headers, body limits, timeouts).
 
+mod account;
 mod admin;
 mod api;
 mod articles;
 mod assets;
+mod auth;
 mod csrf;
 mod error;
 mod extract;
@@ -14,6 +16,7 @@ mod home;
 mod i18n;
 mod openapi;
 mod search;
+mod users;
 mod views;
 
 use std::time::Duration;
@@ -35,13 +38,15 @@ object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 /// Builds the application router over `state`.
 pub fn app(state: AppState) -> Router {
     let router = Router::new()
+        .merge(account::router())
+        .merge(users::router())
         .merge(home::router())
         .merge(articles::router())
         .merge(history::router())
         .merge(api::router())
         .merge(api::spaces_router())
         .merge(search::router())
-        .merge(admin::router())
+        .merge(admin::router(state.clone()))
         .merge(openapi::router())
         .merge(assets::router())
         .fallback(not_found);
@@ -51,6 +56,10 @@ pub fn app(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(60),
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
         ))
         .layer(middleware::from_fn(observe))
         .with_state(state)

@@ -13,8 +13,8 @@ use super::error::{ApiError, HtmlError};
 use super::extract::{ApiJson, ApiQuery, HtmlForm};
 use super::views::Layout;
 use crate::render::{SanitizedHtml, highlight_to_sanitized};
-use crate::service::analytics;
 use crate::service::search::{self, FacetValue, Found};
+use crate::service::{Actor, analytics};
 use crate::state::AppState;
 
 /// Results per page in the UI.
@@ -115,6 +115,7 @@ fn hit_url(q: &str, f: &Found) -> String {
 
 async fn show_results(
     State(state): State<AppState>,
+    actor: Actor,
     Query(f): Query<SearchForm>,
     l: Layout,
 ) -> Result<ResultsView, HtmlError> {
@@ -125,6 +126,7 @@ async fn show_results(
     } else {
         search::search(
             &state,
+            &actor,
             search::Query {
                 text: f.q.clone(),
                 space: f.bereich.clone(),
@@ -263,6 +265,7 @@ struct ApiResults {
 
 async fn search_json(
     State(state): State<AppState>,
+    actor: Actor,
     ApiQuery(q): ApiQuery<ApiSearchQuery>,
 ) -> Result<Json<ApiResults>, ApiError> {
     // Semantic and hybrid ranking arrive with the local model; until then every mode is
@@ -270,6 +273,7 @@ async fn search_json(
     let _requested = q.mode;
     let outcome = search::search(
         &state,
+        &actor,
         search::Query {
             text: q.q,
             space: q.space,
@@ -329,9 +333,10 @@ struct ApiSuggestion {
 
 async fn suggest_json(
     State(state): State<AppState>,
+    actor: Actor,
     ApiQuery(q): ApiQuery<SuggestQuery>,
 ) -> Result<Json<Vec<ApiSuggestion>>, ApiError> {
-    let found = search::suggest(&state, q.q, q.limit.unwrap_or(8)).await?;
+    let found = search::suggest(&state, &actor, q.q, q.limit.unwrap_or(8)).await?;
     Ok(Json(
         found
             .into_iter()
@@ -350,10 +355,11 @@ struct AnalyticsQuery {
 
 async fn analytics_json(
     State(state): State<AppState>,
+    actor: Actor,
     ApiQuery(q): ApiQuery<AnalyticsQuery>,
 ) -> Result<Json<analytics::Report>, ApiError> {
     Ok(Json(
-        analytics::report(&state, q.days.unwrap_or(30), 100).await?,
+        analytics::report(&state, &actor, q.days.unwrap_or(30), 100).await?,
     ))
 }
 
@@ -366,10 +372,11 @@ struct AnalyticsView {
 
 async fn show_analytics(
     State(state): State<AppState>,
+    actor: Actor,
     Query(q): Query<AnalyticsQuery>,
     l: Layout,
 ) -> Result<AnalyticsView, HtmlError> {
-    let report = analytics::report(&state, q.days.unwrap_or(30), 50)
+    let report = analytics::report(&state, &actor, q.days.unwrap_or(30), 50)
         .await
         .map_err(|e| l.error(e))?;
     let title = l.t("analytics.title");
@@ -390,9 +397,10 @@ struct SynonymsView {
 
 async fn show_synonyms(
     State(state): State<AppState>,
+    actor: Actor,
     l: Layout,
 ) -> Result<SynonymsView, HtmlError> {
-    let text = search::local_synonyms(&state)
+    let text = search::local_synonyms(&state, &actor)
         .await
         .map_err(|e| l.error(e))?;
     let title = l.t("synonyms.title");
@@ -412,11 +420,12 @@ struct SynonymsForm {
 
 async fn save_synonyms(
     State(state): State<AppState>,
+    actor: Actor,
     l: Layout,
     HtmlForm(f): HtmlForm<SynonymsForm>,
 ) -> Result<Response, HtmlError> {
     let title = l.t("synonyms.title");
-    match search::set_local_synonyms(&state, f.synonyms.clone()).await {
+    match search::set_local_synonyms(&state, &actor, f.synonyms.clone()).await {
         Ok(()) => Ok(SynonymsView {
             l: l.titled(title),
             text: f.synonyms,
@@ -442,16 +451,20 @@ struct SynonymsJson {
     synonyms: String,
 }
 
-async fn synonyms_json(State(state): State<AppState>) -> Result<Json<SynonymsJson>, ApiError> {
+async fn synonyms_json(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> Result<Json<SynonymsJson>, ApiError> {
     Ok(Json(SynonymsJson {
-        synonyms: search::local_synonyms(&state).await?,
+        synonyms: search::local_synonyms(&state, &actor).await?,
     }))
 }
 
 async fn put_synonyms_json(
     State(state): State<AppState>,
+    actor: Actor,
     ApiJson(body): ApiJson<SynonymsJson>,
 ) -> Result<Json<SynonymsJson>, ApiError> {
-    search::set_local_synonyms(&state, body.synonyms.clone()).await?;
+    search::set_local_synonyms(&state, &actor, body.synonyms.clone()).await?;
     Ok(Json(body))
 }

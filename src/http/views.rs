@@ -50,6 +50,28 @@ pub(crate) struct Layout {
     pub(crate) title: String,
     pub(crate) notice: Option<&'static str>,
     pub(crate) asset_version: &'static str,
+    /// The logged-in user, for the header (name, links by role).
+    pub(crate) user: Option<LayoutUser>,
+}
+
+/// What the page header shows about the logged-in user.
+#[derive(Debug, Clone)]
+pub(crate) struct LayoutUser {
+    pub(crate) display_name: String,
+    pub(crate) can_write: bool,
+    pub(crate) is_manager: bool,
+    pub(crate) is_admin: bool,
+}
+
+impl LayoutUser {
+    pub(crate) fn of(actor: &crate::service::Actor) -> Option<Self> {
+        actor.is_authenticated().then(|| LayoutUser {
+            display_name: actor.display_name.clone(),
+            can_write: actor.may_write(),
+            is_manager: actor.has_role(crate::domain::Role::Wissensmanager),
+            is_admin: actor.is_admin(),
+        })
+    }
 }
 
 impl Layout {
@@ -61,6 +83,7 @@ impl Layout {
             title: String::new(),
             notice: None,
             asset_version: ASSET_VERSION,
+            user: None,
         }
     }
 
@@ -76,6 +99,15 @@ impl Layout {
             Some("gespeichert") => Some(self.lang.t("article.saved_notice")),
             Some("zusammengefuehrt") => Some(self.lang.t("article.merged_notice")),
             Some("papierkorb") => Some(self.lang.t("trash.moved_notice")),
+            Some("angemeldet") => Some(self.lang.t("auth.logged_in_notice")),
+            Some("abgemeldet") => Some(self.lang.t("auth.logged_out_notice")),
+            Some("passwort") => Some(self.lang.t("account.password_changed")),
+            Some("sitzungen") => Some(self.lang.t("account.sessions_ended")),
+            Some("token-widerrufen") => Some(self.lang.t("account.token_revoked")),
+            Some("benutzer") => Some(self.lang.t("admin.user_saved")),
+            Some("gruppe") => Some(self.lang.t("admin.group_saved")),
+            Some("rechte") => Some(self.lang.t("acl.saved")),
+            Some("einstellungen") => Some(self.lang.t("admin.settings_saved")),
             _ => None,
         };
         self

@@ -98,7 +98,13 @@ pub struct Report {
 }
 
 /// Builds the report.
-pub async fn report(state: &AppState, days: u32, limit: usize) -> Result<Report> {
+pub async fn report(
+    state: &AppState,
+    actor: &crate::service::Actor,
+    days: u32,
+    limit: usize,
+) -> Result<Report> {
+    actor.require(crate::domain::Role::Wissensmanager)?;
     let store = state.store.clone();
     blocking(move || {
         let from = day_ago(i64::from(days.clamp(1, 366)) - 1);

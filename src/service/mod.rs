@@ -1,9 +1,10 @@
 //! Use cases. Every request-driven change and read goes through here, so rules
-//! (validation, merging, durability, and later permissions) live in one layer.
+//! (validation, merging, durability, permissions) live in one layer.
 //! Handlers only extract input, call one function and wrap the result.
 
 pub mod analytics;
 pub mod articles;
+pub mod auth;
 pub mod backup;
 pub mod cache;
 pub mod flush;
@@ -14,27 +15,15 @@ pub mod spaces;
 
 use crate::error::AppError;
 
-/// Who performs an action. Until accounts exist (issue #4) every request acts as the
-/// anonymous local user; the type is here so handlers already pass it through.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    /// Stable login name recorded as author.
-    pub login: String,
-}
+pub use auth::Actor;
 
-impl Actor {
-    /// The local user of an installation without accounts.
-    pub fn anonymous() -> Self {
-        Actor {
-            login: "anonym".to_owned(),
-        }
-    }
-
-    /// A named system actor (import, restore, …).
-    pub fn system(name: &str) -> Self {
-        Actor {
-            login: name.to_owned(),
-        }
+/// Waits until everything written so far is durable; fails (and the server refuses further
+/// writes) when the store cannot flush.
+pub async fn durable(state: &crate::state::AppState) -> Result<(), AppError> {
+    if state.flusher.durable().await {
+        Ok(())
+    } else {
+        Err(AppError::Unavailable)
     }
 }
 

@@ -22,6 +22,8 @@ use crate::config::Config;
 use crate::domain::{Article, ArticleId};
 use crate::error::{AppError, Result};
 use crate::render;
+use crate::service::Actor;
+use crate::service::auth::access::Access;
 use crate::state::AppState;
 use crate::store::Store;
 
@@ -81,7 +83,8 @@ fn installation_synonyms(store: &Store) -> Result<Synonyms> {
 }
 
 /// The installation's own synonym list as text.
-pub async fn local_synonyms(state: &AppState) -> Result<String> {
+pub async fn local_synonyms(state: &AppState, actor: &Actor) -> Result<String> {
+    actor.require(crate::domain::Role::Wissensmanager)?;
     let store = state.store.clone();
     blocking(move || {
         Ok(store
@@ -92,7 +95,8 @@ pub async fn local_synonyms(state: &AppState) -> Result<String> {
 }
 
 /// Replaces the installation's synonym list (validated first; takes effect immediately).
-pub async fn set_local_synonyms(state: &AppState, text: String) -> Result<()> {
+pub async fn set_local_synonyms(state: &AppState, actor: &Actor, text: String) -> Result<()> {
+    actor.require_write(crate::domain::Role::Wissensmanager)?;
     let parsed =
         Synonyms::parse(&text).map_err(|e| AppError::Invalid(format!("Synonymliste: {e}")))?;
     let store = state.store.clone();
@@ -305,18 +309,23 @@ pub struct Outcome {
 }
 
 /// Runs a search and records it (anonymously) for the content backlog.
-pub async fn search(state: &AppState, q: Query) -> Result<Outcome> {
+pub async fn search(state: &AppState, actor: &Actor, q: Query) -> Result<Outcome> {
     let store = state.store.clone();
     let search = state.search.clone();
+    let who = actor.clone();
     let outcome = blocking(move || {
+        let access = Access::compute(&store, &who)?;
         let space = q
             .space
             .as_deref()
             .filter(|s| !s.is_empty())
             .map(|s| super::spaces::resolve(&store, s))
             .transpose()?;
+        if let Some(s) = &space {
+            access.require_read(s.id, "Bereich")?;
+        }
         let filter = Filter {
-            readable_spaces: None,
+            readable_spaces: access.readable_for_index(),
             spaces: space.map(|s| vec![s.id.to_string()]).unwrap_or_default(),
             tags: q.tag.iter().filter(|t| !t.is_empty()).cloned().collect(),
             kinds: Vec::new(),
@@ -334,8 +343,21 @@ pub async fn search(state: &AppState, q: Query) -> Result<Outcome> {
             },
             prefix: false,
         };
-        let results = search.index.search(&req).map_err(index_error)?;
-        let outcome = present(&store, results)?;
+        let mut results = search.index.search(&req).map_err(index_error)?;
+        // "Did you mean" comes from the whole index's vocabulary: offer it only when it
+        // finds something this reader may see, so it never hints at hidden articles.
+        if let Some(suggested) = results.suggestion.clone() {
+            let probe = SearchRequest {
+                query: suggested,
+                limit: 1,
+                offset: 0,
+                ..req.clone()
+            };
+            if search.index.search(&probe).map_err(index_error)?.total == 0 {
+                results.suggestion = None;
+            }
+        }
+        let outcome = present(&store, &access, results)?;
         if q.offset == 0 && !q.text.trim().is_empty() {
             super::analytics::record_search(&store, &q.text, outcome.total)?;
         }
@@ -345,7 +367,7 @@ pub async fn search(state: &AppState, q: Query) -> Result<Outcome> {
     Ok(outcome)
 }
 
-fn present(store: &Store, r: SearchResults) -> Result<Outcome> {
+fn present(store: &Store, access: &Access, r: SearchResults) -> Result<Outcome> {
     let spaces: std::collections::HashMap<String, (String, String)> = store
         .all_spaces()?
         .into_iter()
@@ -361,8 +383,10 @@ fn present(store: &Store, r: SearchResults) -> Result<Outcome> {
             .transpose()?
             .flatten()
         {
-            Some(a) if !a.is_deleted() => a.slug.to_string(),
-            // Deleted since the last index commit: skip rather than link to a 404.
+            // Checked against the stored article, not the index: a move into a restricted
+            // space must hide the hit even before the index has caught up.
+            Some(a) if !a.is_deleted() && access.can_read(a.space) => a.slug.to_string(),
+            // Deleted (or moved out of reach) since the last index commit: skip.
             _ => continue,
         };
         hits.push(Found {
@@ -411,12 +435,23 @@ pub struct Suggestion {
 }
 
 /// Title suggestions for a prefix.
-pub async fn suggest(state: &AppState, prefix: String, limit: usize) -> Result<Vec<Suggestion>> {
+pub async fn suggest(
+    state: &AppState,
+    actor: &Actor,
+    prefix: String,
+    limit: usize,
+) -> Result<Vec<Suggestion>> {
     let search = state.search.clone();
+    let store = state.store.clone();
+    let who = actor.clone();
     blocking(move || {
+        let filter = Filter {
+            readable_spaces: Access::compute(&store, &who)?.readable_for_index(),
+            ..Filter::default()
+        };
         let found = search
             .index
-            .suggest(&prefix, &Filter::default(), limit.clamp(1, 20))
+            .suggest(&prefix, &filter, limit.clamp(1, 20))
             .map_err(index_error)?;
         Ok(found
             .into_iter()

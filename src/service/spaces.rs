@@ -1,8 +1,11 @@
 //! Space (Bereich) use cases: the default space, creation, nesting and page trees.
 
-use super::blocking;
+use super::auth::access::Access;
+use super::auth::audit;
+use super::{Actor, blocking};
 use crate::domain::article::{MAX_DESCRIPTION_CHARS, clean_line, now};
 use crate::domain::space::MAX_SPACE_DEPTH;
+use crate::domain::{Acl, AuditAction, Role};
 use crate::domain::{Article, Slug, Space, SpaceId};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
@@ -21,6 +24,7 @@ pub fn ensure_default(store: &Store) -> Result<()> {
             description: String::new(),
             parent: None,
             created_at: now(),
+            acl: None,
         };
         store.insert_space(&space)?;
     }
@@ -109,6 +113,7 @@ pub fn create_blocking(store: &Store, input: &SpaceInput) -> Result<Space> {
             description: clean_line(&input.description, MAX_DESCRIPTION_CHARS),
             parent,
             created_at: now(),
+            acl: None,
         };
         if store.insert_space(&space)? {
             return Ok(space);
@@ -120,10 +125,24 @@ pub fn create_blocking(store: &Store, input: &SpaceInput) -> Result<Space> {
 }
 
 /// Creates a space and makes it durable.
-pub async fn create(state: &AppState, input: SpaceInput) -> Result<Space> {
+/// Top-level spaces need a knowledge manager; a sub-space needs write access to its
+/// parent (it inherits the parent's permissions).
+pub async fn create(state: &AppState, actor: &Actor, input: SpaceInput) -> Result<Space> {
+    actor.require_write(Role::Autor)?;
     let store = state.store.clone();
+    let who = actor.clone();
     let _gate = state.write_gate.read().await;
-    let space = blocking(move || create_blocking(&store, &input)).await?;
+    let space = blocking(move || {
+        match input.parent.as_deref().filter(|p| !p.trim().is_empty()) {
+            Some(p) => {
+                let parent = resolve(&store, p)?;
+                Access::compute(&store, &who)?.require_write(parent.id, "Bereich")?;
+            }
+            None => who.require_write(Role::Wissensmanager)?,
+        }
+        create_blocking(&store, &input)
+    })
+    .await?;
     state.cache.bump_writes();
     if !state.flusher.durable().await {
         return Err(AppError::Unavailable);
@@ -144,9 +163,16 @@ pub struct SpaceNode {
 
 /// All spaces as a depth-first list (parents before children, by name), each with its
 /// live articles.
-pub async fn tree(state: &AppState) -> Result<Vec<SpaceNode>> {
+pub async fn tree(state: &AppState, actor: &Actor) -> Result<Vec<SpaceNode>> {
     let store = state.store.clone();
-    blocking(move || tree_blocking(&store)).await
+    let who = actor.clone();
+    blocking(move || {
+        let access = Access::compute(&store, &who)?;
+        let mut all = tree_blocking(&store)?;
+        all.retain(|n| access.can_read(n.space.id));
+        Ok(all)
+    })
+    .await
 }
 
 /// Synchronous form of [`tree`].
@@ -186,15 +212,24 @@ pub fn tree_blocking(store: &Store) -> Result<Vec<SpaceNode>> {
 }
 
 /// The subtree rooted at a space (by slug), plus the space's ancestors.
-pub async fn subtree(state: &AppState, slug: &str) -> Result<(Vec<Space>, Vec<SpaceNode>)> {
+pub async fn subtree(
+    state: &AppState,
+    actor: &Actor,
+    slug: &str,
+) -> Result<(Vec<Space>, Vec<SpaceNode>)> {
     let store = state.store.clone();
     let slug = slug.to_owned();
+    let who = actor.clone();
     blocking(move || {
+        let access = Access::compute(&store, &who)?;
         let root = store
             .space_by_slug(&slug)?
             .ok_or_else(|| AppError::NotFound("Bereich nicht gefunden.".to_owned()))?;
-        let (_, ancestors) = with_ancestors(&store, root.id)?;
-        let all = tree_blocking(&store)?;
+        access.require_read(root.id, "Bereich")?;
+        let (_, mut ancestors) = with_ancestors(&store, root.id)?;
+        ancestors.retain(|a| access.can_read(a.id));
+        let mut all = tree_blocking(&store)?;
+        all.retain(|n| access.can_read(n.space.id));
         let start = all.iter().position(|n| n.space.id == root.id).unwrap_or(0);
         let base_depth = all.get(start).map_or(0, |n| n.depth);
         let sub = all
@@ -252,4 +287,114 @@ pub fn path_of(store: &Store, space: SpaceId) -> Result<String> {
         .map(|s| s.name.as_str())
         .collect::<Vec<_>>()
         .join("/"))
+}
+
+/// A space's permissions as the ACL page shows them.
+#[derive(Debug, Clone)]
+pub struct AclView {
+    /// The space.
+    pub space: Space,
+    /// Its own ACL (`None`: inherited).
+    pub own: Option<Acl>,
+    /// What applies.
+    pub effective: Acl,
+    /// Where the effective ACL comes from, when inherited (`None`: own or the default).
+    pub inherited_from: Option<Space>,
+}
+
+/// The permissions of a space (admins only).
+pub async fn acl(state: &AppState, actor: &Actor, slug: &str) -> Result<AclView> {
+    actor.require(Role::Admin)?;
+    let store = state.store.clone();
+    let slug = slug.to_owned();
+    blocking(move || acl_view(&store, &slug)).await
+}
+
+fn acl_view(store: &Store, slug: &str) -> Result<AclView> {
+    let space = resolve(store, slug)
+        .map_err(|_| AppError::NotFound("Bereich nicht gefunden.".to_owned()))?;
+    let (_, ancestors) = with_ancestors(store, space.id)?;
+    let inherited_from = if space.acl.is_some() {
+        None
+    } else {
+        ancestors.iter().rev().find(|a| a.acl.is_some()).cloned()
+    };
+    let effective = space
+        .acl
+        .clone()
+        .or_else(|| inherited_from.as_ref().and_then(|s| s.acl.clone()))
+        .unwrap_or_else(Acl::default_open);
+    Ok(AclView {
+        own: space.acl.clone(),
+        space,
+        effective,
+        inherited_from,
+    })
+}
+
+/// Sets (or, with `None`, removes) a space's own ACL (admins only); audited.
+pub async fn set_acl(
+    state: &AppState,
+    actor: &Actor,
+    slug: &str,
+    acl: Option<Acl>,
+) -> Result<AclView> {
+    actor.require_write(Role::Admin)?;
+    let store = state.store.clone();
+    let slug = slug.to_owned();
+    let by = actor.login.clone();
+    let view = blocking(move || {
+        let mut space = resolve(&store, &slug)
+            .map_err(|_| AppError::NotFound("Bereich nicht gefunden.".to_owned()))?;
+        if let Some(acl) = &acl {
+            for g in &acl.groups {
+                if store.group(g.group)?.is_none() {
+                    return Err(AppError::Invalid(format!(
+                        "Die Gruppe {} gibt es nicht.",
+                        g.group
+                    )));
+                }
+            }
+        }
+        let describe = |acl: &Option<Acl>| -> String {
+            match acl {
+                None => "geerbt".to_owned(),
+                Some(a) => {
+                    let groups: Vec<String> = a
+                        .groups
+                        .iter()
+                        .map(|g| {
+                            let name = store
+                                .group(g.group)
+                                .ok()
+                                .flatten()
+                                .map_or_else(|| g.group.to_string(), |x| x.name);
+                            format!("{name}={}", g.access.as_str())
+                        })
+                        .collect();
+                    format!(
+                        "alle={}, anonym={}, [{}]",
+                        a.all_staff.as_str(),
+                        if a.anonymous_read { "lesen" } else { "nein" },
+                        groups.join(", ")
+                    )
+                }
+            }
+        };
+        let detail = format!("{} → {}", describe(&space.acl), describe(&acl));
+        space.acl = acl;
+        store.update_space(&space)?;
+        audit::record(
+            &store,
+            &by,
+            AuditAction::AclChanged,
+            space.slug.as_str(),
+            detail,
+        )?;
+        acl_view(&store, space.slug.as_str())
+    })
+    .await?;
+    state.cache.bump_writes();
+    crate::service::durable(state).await?;
+    Ok(view)
 }

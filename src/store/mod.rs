@@ -19,12 +19,21 @@
 //! | `space_slugs` | slug                              | space id                       |
 //! | `search_log`  | day + 0 + normalised query        | search counters (no user data) |
 //! | `meta`        | name                              | settings, markers              |
+//! | `users`       | user id                           | [`User`] JSON                  |
+//! | `logins`      | login                             | user id                        |
+//! | `identities`  | issuer + 0 + subject              | user id (SSO)                  |
+//! | `groups`      | group id                          | [`Group`] JSON                 |
+//! | `group_names` | lowercased name                   | group id                       |
+//! | `tokens`      | token id                          | [`ApiToken`] JSON              |
+//! | `audit`       | time-ordered ULID                 | [`AuditEvent`] JSON            |
+//! | `sessions`    | SHA-256 of the session secret     | [`Session`] JSON (not backed up) |
 
 mod articles;
 mod backup;
 mod outbox;
 mod search_log;
 mod spaces;
+mod users;
 
 use std::ops::Deref;
 use std::path::Path;
@@ -36,9 +45,10 @@ use serde::de::DeserializeOwned;
 pub use articles::{ArticleWrite, BodyChange, WriteRejected};
 pub use backup::{BackupSummary, read_backup, write_backup};
 pub use outbox::{OutboxEntry, OutboxOp};
+pub use users::Taken;
 
 #[cfg(doc)]
-use crate::domain::{Article, RevisionMeta, Space};
+use crate::domain::{ApiToken, Article, AuditEvent, Group, RevisionMeta, Session, Space, User};
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]
@@ -81,10 +91,19 @@ pub struct Trees {
     space_slugs: sled::Tree,
     search_log: sled::Tree,
     meta: sled::Tree,
+    users: sled::Tree,
+    logins: sled::Tree,
+    identities: sled::Tree,
+    groups: sled::Tree,
+    group_names: sled::Tree,
+    tokens: sled::Tree,
+    audit: sled::Tree,
+    sessions: sled::Tree,
 }
 
-/// Names of all trees, in backup order.
-const TREES: [&str; 11] = [
+/// Names of all backed-up trees, in backup order. `sessions` is left out on purpose: a
+/// restored installation starts with everybody logged out.
+const TREES: [&str; 18] = [
     "articles",
     "slugs",
     "revisions",
@@ -96,6 +115,13 @@ const TREES: [&str; 11] = [
     "space_slugs",
     "search_log",
     "meta",
+    "users",
+    "logins",
+    "identities",
+    "groups",
+    "group_names",
+    "tokens",
+    "audit",
 ];
 
 /// sled's page cache budget; RSS can be a multiple of it (research/reliability.md §1.4).
@@ -137,6 +163,14 @@ impl Store {
             space_slugs: db.open_tree("space_slugs")?,
             search_log: db.open_tree("search_log")?,
             meta: db.open_tree("meta")?,
+            users: db.open_tree("users")?,
+            logins: db.open_tree("logins")?,
+            identities: db.open_tree("identities")?,
+            groups: db.open_tree("groups")?,
+            group_names: db.open_tree("group_names")?,
+            tokens: db.open_tree("tokens")?,
+            audit: db.open_tree("audit")?,
+            sessions: db.open_tree("sessions")?,
             db,
         })))
     }
@@ -166,6 +200,13 @@ impl Store {
             "space_slugs" => &self.space_slugs,
             "search_log" => &self.search_log,
             "meta" => &self.meta,
+            "users" => &self.users,
+            "logins" => &self.logins,
+            "identities" => &self.identities,
+            "groups" => &self.groups,
+            "group_names" => &self.group_names,
+            "tokens" => &self.tokens,
+            "audit" => &self.audit,
             _ => return None,
         })
     }

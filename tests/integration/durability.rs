@@ -21,10 +21,7 @@ async fn every_acknowledged_save_survives_sigkill() {
     let data = dir.path().join("data");
     let mut server = Server::start(&data).await;
     let acked: Arc<Mutex<Vec<Acked>>> = Arc::default();
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
+    let client = server.client();
     let mut workers = Vec::new();
     for w in 0..8 {
         let (client, base, acked) = (client.clone(), server.base.clone(), Arc::clone(&acked));

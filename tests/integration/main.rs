@@ -5,10 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api;
+mod auth;
 mod bpmn;
 mod common;
 mod durability;
 mod pages;
+mod permissions;
 mod portability;
 mod search;
 mod socket;

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::common::{CSRF, TestApp};
+use crate::common::{As, CSRF, TestApp};
 
 #[tokio::test]
 async fn home_page_is_german_by_default_and_english_on_request() {
@@ -29,7 +29,7 @@ async fn home_page_is_german_by_default_and_english_on_request() {
 #[tokio::test]
 async fn pages_carry_security_headers_and_a_csrf_cookie() {
     let app = TestApp::new();
-    let res = app.get("/").await;
+    let res = app.get_as("/anmelden", As::Anonymous).await;
     let csp = res.header("content-security-policy").unwrap();
     assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
     assert_eq!(res.header("x-content-type-options"), Some("nosniff"));

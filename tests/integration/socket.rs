@@ -21,10 +21,79 @@ pub(crate) struct Server {
     pub(crate) child: Child,
     pub(crate) base: String,
     pub(crate) port: u16,
+    /// A write token of the admin `admin`, created with the CLI before the first start.
+    pub(crate) token: String,
+}
+
+/// Creates the admin and a write token with the CLI (the database must not be in use);
+/// remembered in the data directory so a restarted server reuses them.
+pub(crate) fn admin_token(data_dir: &Path) -> String {
+    let remembered = data_dir.join("test-admin-token");
+    if let Ok(t) = std::fs::read_to_string(&remembered) {
+        return t;
+    }
+    let port = free_port();
+    let mut add = Command::new(env!("CARGO_BIN_EXE_stafette"))
+        .args([
+            "user",
+            "add",
+            "admin",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(data_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = add.stdin.take().unwrap();
+        stdin.write_all(b"ein sehr geheimes Passwort\n").unwrap();
+    }
+    let out = add.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cli(
+        data_dir,
+        port,
+        &["token", "create", "admin", "--scope", "write"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(token.starts_with("stf_"), "{token}");
+    std::fs::write(&remembered, &token).unwrap();
+    token
 }
 
 impl Server {
+    /// An HTTP client that authenticates as the admin.
+    pub(crate) fn client(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {}", self.token).parse().unwrap(),
+        );
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap()
+    }
+
     pub(crate) async fn start(data_dir: &Path) -> Server {
+        std::fs::create_dir_all(data_dir).unwrap();
+        let token = admin_token(data_dir);
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_stafette"))
             .args([
@@ -51,7 +120,12 @@ impl Server {
             assert!(Instant::now() < deadline, "server did not start");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Server { child, base, port }
+        Server {
+            child,
+            base,
+            port,
+            token,
+        }
     }
 }
 
@@ -66,13 +140,22 @@ impl Drop for Server {
 async fn serves_pages_and_assets_and_shuts_down_gracefully() {
     let dir = tempfile::tempdir().unwrap();
     let state = stafette::open_state(Config::for_dir(dir.path())).unwrap();
+    let (token, _) = crate::common::make_user(&state, "admin", "admin", &[]);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(stafette::run(state, listener, async {
         let _ = rx.await;
     }));
-    let client = reqwest::Client::new();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
     let base = format!("http://{addr}");
     let created = client
         .post(format!("{base}/api/v1/articles"))
@@ -157,8 +240,17 @@ async fn cli_backup_export_and_import_work_while_the_server_runs() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The backup carries the accounts: the first server's token works on the restored one.
+    std::fs::copy(
+        data.join("test-admin-token"),
+        data2.join("test-admin-token"),
+    )
+    .unwrap();
     let server2 = Server::start(&data2).await;
-    let list: serde_json::Value = reqwest::get(format!("{}/api/v1/articles", server2.base))
+    let list: serde_json::Value = server2
+        .client()
+        .get(format!("{}/api/v1/articles", server2.base))
+        .send()
         .await
         .unwrap()
         .json()

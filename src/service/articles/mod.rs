@@ -4,6 +4,8 @@
 
 use tracing::instrument;
 
+use super::auth::access::Access;
+use super::auth::audit;
 use super::links::link_keys;
 use super::{Actor, blocking};
 use crate::domain::article::{
@@ -11,6 +13,7 @@ use crate::domain::article::{
 };
 use crate::domain::merge::{TextMerge, merge_tags, merge_text, merge_value};
 use crate::domain::{Article, ArticleId, RevisionMeta, Slug, Tags};
+use crate::domain::{AuditAction, Role};
 use crate::error::{AppError, Result};
 use crate::render::{self};
 use crate::state::AppState;
@@ -20,7 +23,7 @@ mod read;
 
 pub use read::{
     ArticlePage, ListFilter, Lookup, RevisionDiff, backlinks, diff, get, history, list, page,
-    preview, recent, rendered, revision,
+    preview, readable, readable_backlinks, recent, rendered, revision,
 };
 
 /// How often an edit is re-merged when other saves keep landing in between.
@@ -157,11 +160,14 @@ pub async fn create(state: &AppState, actor: &Actor, input: ArticleInput) -> Res
         summary,
         body,
     } = validate(&input)?;
+    actor.require_write(Role::Autor)?;
     let store = state.store.clone();
     let author = actor.login.clone();
+    let who = actor.clone();
     let _gate = state.write_gate.read().await;
     let article = blocking(move || {
         let space = super::spaces::resolve_or_default(&store, input.space.as_deref())?;
+        Access::compute(&store, &who)?.require_write(space.id, "Bereich")?;
         let at = now();
         let article = Article {
             id: ArticleId::new(),
@@ -247,12 +253,16 @@ pub async fn update(
         summary,
         body,
     } = validate(&input)?;
+    actor.require_write(Role::Autor)?;
     let store = state.store.clone();
     let author = actor.login.clone();
+    let who = actor.clone();
     let _gate = state.write_gate.read().await;
     let (outcome, links_changed) = blocking(move || {
+        let access = Access::compute(&store, &who)?;
         for _ in 0..MAX_SAVE_ATTEMPTS {
             let current = find(&store, &id.to_string())?;
+            access.require_write(current.space, "Artikel")?;
             if current.is_deleted() {
                 return Err(AppError::Conflict(
                     "Der Artikel liegt im Papierkorb. Stellen Sie ihn zuerst wieder her."
@@ -270,6 +280,9 @@ pub async fn update(
                 Some(s) => super::spaces::resolve(&store, s)?.id,
                 None => current.space,
             };
+            if space != current.space {
+                access.require_write(space, "Bereich")?;
+            }
             let mine = Proposal {
                 title: title.clone(),
                 description: input
@@ -445,13 +458,17 @@ async fn set_deleted(
     deleted: bool,
 ) -> Result<Article> {
     refuse_if_failed(state)?;
+    actor.require_write(Role::Autor)?;
     let store = state.store.clone();
     let key = id_or_slug.to_owned();
     let who = actor.login.clone();
+    let access_of = actor.clone();
     let _gate = state.write_gate.read().await;
     let article = blocking(move || {
+        let access = Access::compute(&store, &access_of)?;
         for _ in 0..MAX_SAVE_ATTEMPTS {
             let current = find(&store, &key)?;
+            access.require_write(current.space, "Artikel")?;
             if current.is_deleted() == deleted {
                 return Err(AppError::Conflict(
                     if deleted {
@@ -478,7 +495,20 @@ async fn set_deleted(
                 article,
             };
             match store.write_article(&write)? {
-                Ok((a, _)) => return Ok(a),
+                Ok((a, _)) => {
+                    let action = if deleted {
+                        AuditAction::ArticleDeleted
+                    } else {
+                        AuditAction::ArticleRestored
+                    };
+                    let detail = if deleted {
+                        "in den Papierkorb"
+                    } else {
+                        "aus dem Papierkorb"
+                    };
+                    audit::record(&store, &who, action, a.slug.as_str(), detail)?;
+                    return Ok(a);
+                }
                 Err(WriteRejected::Stale { .. }) => continue,
                 Err(e) => return Err(AppError::Invalid(e.to_string())),
             }
@@ -500,8 +530,10 @@ pub async fn restore_revision(
     n: u32,
 ) -> Result<Saved> {
     let store = state.store.clone();
+    let who = actor.clone();
     let (current, old) = blocking(move || {
         let current = find(&store, &id.to_string())?;
+        Access::compute(&store, &who)?.require_read(current.space, "Artikel")?;
         let old = store
             .revision(id, n)?
             .ok_or_else(|| AppError::NotFound(format!("Version {n} gibt es nicht.")))?;
@@ -519,7 +551,22 @@ pub async fn restore_revision(
         slug: None,
     };
     match update(state, actor, id, input, current.revision).await? {
-        UpdateOutcome::Saved(s) => Ok(s),
+        UpdateOutcome::Saved(s) => {
+            let store = state.store.clone();
+            let (who, slug) = (actor.login.clone(), s.article.slug.to_string());
+            blocking(move || {
+                audit::record(
+                    &store,
+                    &who,
+                    AuditAction::ArticleRestored,
+                    &slug,
+                    format!("Version {n}"),
+                )
+            })
+            .await?;
+            make_durable(state).await?;
+            Ok(s)
+        }
         UpdateOutcome::Conflict(_) => Err(AppError::Conflict("Bitte erneut versuchen.".to_owned())),
     }
 }

@@ -8,8 +8,9 @@ use crate::domain::diff::{WordDiff, word_diff};
 use crate::domain::{Article, RevisionMeta, Slug, Space};
 use crate::error::{AppError, Result};
 use crate::render::{self, Rendered};
-use crate::service::blocking;
+use crate::service::auth::access::Access;
 use crate::service::links::StoreLinks;
+use crate::service::{Actor, blocking};
 use crate::state::AppState;
 use crate::store::Store;
 
@@ -40,10 +41,28 @@ pub enum Lookup<T> {
 /// The article page for a slug: rendered body, space, backlinks. Served from memory while
 /// nothing was written since it was built (the common case: pages are read far more often
 /// than written), otherwise assembled from the store.
-pub async fn page(state: &AppState, slug: &str) -> Result<Lookup<Arc<ArticlePage>>> {
-    if let Some(page) = state.cache.page(slug) {
+pub async fn page(state: &AppState, actor: &Actor, slug: &str) -> Result<Lookup<Arc<ArticlePage>>> {
+    let store = state.store.clone();
+    let who = actor.clone();
+    let access = blocking(move || Access::compute(&store, &who)).await?;
+    let found = match state.cache.page(slug) {
+        Some(page) => Lookup::Found(page),
+        None => build_page(state, slug).await?,
+    };
+    let Lookup::Found(page) = found else {
+        return Ok(found);
+    };
+    access.require_read(page.article.space, "Artikel")?;
+    if page.backlinks.iter().all(|b| access.can_read(b.space)) {
         return Ok(Lookup::Found(page));
     }
+    // Per-reader copy: the cached page lists every backlink, this reader sees fewer.
+    let mut own = (*page).clone();
+    own.backlinks.retain(|b| access.can_read(b.space));
+    Ok(Lookup::Found(Arc::new(own)))
+}
+
+async fn build_page(state: &AppState, slug: &str) -> Result<Lookup<Arc<ArticlePage>>> {
     let store = state.store.clone();
     let cache = state.cache.clone();
     let slug = slug.to_owned();
@@ -91,6 +110,13 @@ pub fn rendered(
     Ok(r)
 }
 
+/// An article by id or slug, if the actor may read it ("not found" otherwise).
+pub fn readable(store: &Store, actor: &Actor, id_or_slug: &str) -> Result<Article> {
+    let a = find(store, id_or_slug)?;
+    Access::compute(store, actor)?.require_read(a.space, "Artikel")?;
+    Ok(a)
+}
+
 /// Live (non-trashed) articles whose wiki links point at `article`, by title.
 pub fn backlinks(store: &Store, article: &Article) -> Result<Vec<Article>> {
     let mut ids = Vec::new();
@@ -112,6 +138,26 @@ pub fn backlinks(store: &Store, article: &Article) -> Result<Vec<Article>> {
     Ok(out)
 }
 
+/// The backlinks of an article the actor can read, limited to articles they can read.
+pub async fn readable_backlinks(
+    state: &AppState,
+    actor: &Actor,
+    id_or_slug: &str,
+) -> Result<Vec<Article>> {
+    let store = state.store.clone();
+    let who = actor.clone();
+    let key = id_or_slug.to_owned();
+    blocking(move || {
+        let access = Access::compute(&store, &who)?;
+        let a = find(&store, &key)?;
+        access.require_read(a.space, "Artikel")?;
+        let mut list = backlinks(&store, &a)?;
+        list.retain(|b| access.can_read(b.space));
+        Ok(list)
+    })
+    .await
+}
+
 /// Filters for [`list`].
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
@@ -127,10 +173,16 @@ pub struct ListFilter {
     pub offset: usize,
 }
 
-/// Articles matching `filter`, newest change first, with the total before paging.
-pub async fn list(state: &AppState, filter: ListFilter) -> Result<(usize, Vec<Article>)> {
+/// Readable articles matching `filter`, newest change first, with the total before paging.
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    filter: ListFilter,
+) -> Result<(usize, Vec<Article>)> {
     let store = state.store.clone();
+    let who = actor.clone();
     blocking(move || {
+        let access = Access::compute(&store, &who)?;
         let space = filter
             .space
             .as_deref()
@@ -141,6 +193,7 @@ pub async fn list(state: &AppState, filter: ListFilter) -> Result<(usize, Vec<Ar
             .all_articles()?
             .into_iter()
             .filter(|a| a.is_deleted() == filter.trashed)
+            .filter(|a| access.can_read(a.space))
             .filter(|a| space.as_ref().is_none_or(|s| a.space == s.id))
             .filter(|a| {
                 tag.as_ref()
@@ -164,11 +217,12 @@ pub async fn list(state: &AppState, filter: ListFilter) -> Result<(usize, Vec<Ar
 }
 
 /// An article (live or trashed) with the body of its current revision.
-pub async fn get(state: &AppState, id_or_slug: &str) -> Result<(Article, String)> {
+pub async fn get(state: &AppState, actor: &Actor, id_or_slug: &str) -> Result<(Article, String)> {
     let store = state.store.clone();
     let key = id_or_slug.to_owned();
+    let who = actor.clone();
     blocking(move || {
-        let a = find(&store, &key)?;
+        let a = readable(&store, &who, &key)?;
         let body = current_body(&store, &a)?;
         Ok((a, body))
     })
@@ -176,11 +230,16 @@ pub async fn get(state: &AppState, id_or_slug: &str) -> Result<(Article, String)
 }
 
 /// Revision history, newest first.
-pub async fn history(state: &AppState, id_or_slug: &str) -> Result<(Article, Vec<RevisionMeta>)> {
+pub async fn history(
+    state: &AppState,
+    actor: &Actor,
+    id_or_slug: &str,
+) -> Result<(Article, Vec<RevisionMeta>)> {
     let store = state.store.clone();
     let key = id_or_slug.to_owned();
+    let who = actor.clone();
     blocking(move || {
-        let a = find(&store, &key)?;
+        let a = readable(&store, &who, &key)?;
         let mut revs = store.revision_metas(a.id)?;
         revs.reverse();
         Ok((a, revs))
@@ -191,13 +250,15 @@ pub async fn history(state: &AppState, id_or_slug: &str) -> Result<(Article, Vec
 /// One revision of an article.
 pub async fn revision(
     state: &AppState,
+    actor: &Actor,
     id_or_slug: &str,
     n: u32,
 ) -> Result<(Article, crate::domain::Revision)> {
     let store = state.store.clone();
     let key = id_or_slug.to_owned();
+    let who = actor.clone();
     blocking(move || {
-        let a = find(&store, &key)?;
+        let a = readable(&store, &who, &key)?;
         let r = store
             .revision(a.id, n)?
             .ok_or_else(|| AppError::NotFound(format!("Version {n} gibt es nicht.")))?;
@@ -222,11 +283,18 @@ pub struct RevisionDiff {
 }
 
 /// Word-level diff between revisions `from` and `to` (any order).
-pub async fn diff(state: &AppState, id_or_slug: &str, from: u32, to: u32) -> Result<RevisionDiff> {
+pub async fn diff(
+    state: &AppState,
+    actor: &Actor,
+    id_or_slug: &str,
+    from: u32,
+    to: u32,
+) -> Result<RevisionDiff> {
     let store = state.store.clone();
     let key = id_or_slug.to_owned();
+    let who = actor.clone();
     blocking(move || {
-        let article = find(&store, &key)?;
+        let article = readable(&store, &who, &key)?;
         let get = |n: u32| {
             store
                 .revision(article.id, n)?
@@ -244,16 +312,18 @@ pub async fn diff(state: &AppState, id_or_slug: &str, from: u32, to: u32) -> Res
     .await
 }
 
-/// Renders Markdown for the editor's live preview (not stored).
-pub async fn preview(state: &AppState, markdown: String) -> Result<Rendered> {
+/// Renders Markdown for the editor's live preview (not stored); for writers only.
+pub async fn preview(state: &AppState, actor: &Actor, markdown: String) -> Result<Rendered> {
+    actor.require_write(crate::domain::Role::Autor)?;
     let store = state.store.clone();
     blocking(move || Ok(render::render(&markdown, &StoreLinks(&store))?)).await
 }
 
-/// Recently changed live articles.
-pub async fn recent(state: &AppState, limit: usize) -> Result<Vec<Article>> {
+/// Recently changed live articles the actor can read.
+pub async fn recent(state: &AppState, actor: &Actor, limit: usize) -> Result<Vec<Article>> {
     Ok(list(
         state,
+        actor,
         ListFilter {
             limit,
             ..ListFilter::default()

@@ -1,0 +1,672 @@
+//! Logging in and out, the first-run setup, and the user's own account: profile, password,
+//! sessions and API tokens (pages and `/api/v1/me…`).
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::auth::{Caller, safe_next, session_clear_cookies, session_set_cookie};
+use super::error::{ApiError, HtmlError};
+use super::extract::{ApiJson, HtmlForm};
+use super::views::Layout;
+use crate::domain::{ApiToken, Session, TokenScope};
+use crate::error::AppError;
+use crate::service::auth::{Actor, sessions, tokens, users};
+use crate::service::blocking;
+use crate::state::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/anmelden", get(login_form).post(login))
+        .route("/abmelden", post(logout))
+        .route("/einrichten", get(setup_form).post(setup))
+        .route("/konto", get(account))
+        .route("/konto/passwort", post(change_password))
+        .route("/konto/sitzungen/beenden", post(end_sessions))
+        .route("/konto/tokens", post(create_token))
+        .route("/konto/tokens/{id}/widerrufen", post(revoke_token))
+        .route("/api/v1/me", get(me_json))
+        .route("/api/v1/me/sessions", get(sessions_json))
+        .route("/api/v1/me/sessions/{id}", delete(end_session_json))
+        .route(
+            "/api/v1/me/tokens",
+            get(tokens_json).post(create_token_json),
+        )
+        .route("/api/v1/me/tokens/{id}", delete(revoke_token_json))
+}
+
+fn agent(headers: &HeaderMap) -> String {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginView {
+    l: Layout,
+    next: String,
+    login: String,
+    error: Option<String>,
+    sso: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginQuery {
+    weiter: Option<String>,
+    hinweis: Option<String>,
+}
+
+fn sso_label(state: &AppState) -> Option<String> {
+    state.config.oidc.as_ref().map(|o| {
+        if o.display_name.is_empty() {
+            "Single Sign-on".to_owned()
+        } else {
+            o.display_name.clone()
+        }
+    })
+}
+
+async fn login_form(
+    State(state): State<AppState>,
+    Query(q): Query<LoginQuery>,
+    l: Layout,
+) -> Response {
+    let title = l.t("auth.login_title");
+    LoginView {
+        l: l.with_notice(q.hinweis.as_deref()).titled(title),
+        next: safe_next(q.weiter.as_deref()),
+        login: String::new(),
+        error: None,
+        sso: sso_label(&state),
+    }
+    .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+    #[serde(default)]
+    weiter: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+    l: Layout,
+    HtmlForm(f): HtmlForm<LoginForm>,
+) -> Response {
+    let next = safe_next(f.weiter.as_deref());
+    match sessions::login(
+        &state,
+        &f.login,
+        f.password,
+        &caller.addr_text(),
+        &agent(&headers),
+    )
+    .await
+    {
+        Ok((secret, _user)) => {
+            let mut res = Redirect::to(&next).into_response();
+            // A fresh secret on every login: a session id planted before login is never
+            // promoted (no session fixation).
+            if let Some(c) = session_set_cookie(&state, &headers, &secret) {
+                res.headers_mut().append(header::SET_COOKIE, c);
+            }
+            res
+        }
+        Err(e) if e.status() < 500 => {
+            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let title = l.t("auth.login_title");
+            (
+                status,
+                LoginView {
+                    l: l.titled(title),
+                    next,
+                    login: f.login,
+                    error: Some(e.public_message()),
+                    sso: sso_label(&state),
+                },
+            )
+                .into_response()
+        }
+        Err(e) => l.error(e).into_response(),
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    actor: Actor,
+    caller: Caller,
+    l: Layout,
+) -> Response {
+    if let Some(s) = caller.secret
+        && let Err(e) = sessions::logout(&state, &actor, &s).await
+    {
+        return l.error(e).into_response();
+    }
+    let mut res = Redirect::to("/anmelden?hinweis=abgemeldet").into_response();
+    for c in session_clear_cookies() {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "setup.html")]
+struct SetupView {
+    l: Layout,
+    error: Option<String>,
+    login: String,
+    display_name: String,
+}
+
+/// The setup page exists only while there is no admin, and only for the machine itself.
+async fn setup_allowed(state: &AppState, addr: Option<SocketAddr>) -> Result<(), AppError> {
+    // Without a socket (in-process tests) there is no remote client either.
+    if addr.is_some_and(|a| !a.ip().is_loopback()) {
+        return Err(AppError::Forbidden(
+            "Die Einrichtung ist nur direkt auf dem Server (localhost) möglich. Alternativ: stafette user add LOGIN --role admin --password-stdin".to_owned(),
+        ));
+    }
+    let store = state.store.clone();
+    if blocking(move || users::has_admin(&store)).await? {
+        return Err(AppError::NotFound(
+            "Die Einrichtung ist abgeschlossen.".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+async fn setup_form(
+    State(state): State<AppState>,
+    caller: Caller,
+    l: Layout,
+) -> Result<SetupView, HtmlError> {
+    setup_allowed(&state, caller.addr)
+        .await
+        .map_err(|e| l.error(e))?;
+    let title = l.t("setup.title");
+    Ok(SetupView {
+        l: l.titled(title),
+        error: None,
+        login: String::new(),
+        display_name: String::new(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct SetupForm {
+    login: String,
+    #[serde(default)]
+    display_name: String,
+    password: String,
+    password2: String,
+}
+
+async fn setup(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    l: Layout,
+    HtmlForm(f): HtmlForm<SetupForm>,
+) -> Response {
+    if let Err(e) = setup_allowed(&state, caller.addr).await {
+        return l.error(e).into_response();
+    }
+    let result = if f.password == f.password2 {
+        users::setup_first_admin(
+            &state,
+            users::NewUser {
+                login: f.login.clone(),
+                display_name: f.display_name.clone(),
+                unit: String::new(),
+                role: None,
+                groups: Vec::new(),
+                password: Some(f.password),
+            },
+        )
+        .await
+    } else {
+        Err(AppError::Invalid(
+            "Die beiden Passwörter stimmen nicht überein.".to_owned(),
+        ))
+    };
+    match result {
+        Ok(user) => {
+            let store = state.store.clone();
+            let agent = agent(&headers);
+            match blocking(move || sessions::start_blocking(&store, &user, &agent, "einrichtung"))
+                .await
+            {
+                Ok((secret, _)) => {
+                    if let Err(e) = crate::service::durable(&state).await {
+                        return l.error(e).into_response();
+                    }
+                    let mut res =
+                        Redirect::to("/admin/benutzer?hinweis=angemeldet").into_response();
+                    if let Some(c) = session_set_cookie(&state, &headers, &secret) {
+                        res.headers_mut().append(header::SET_COOKIE, c);
+                    }
+                    res
+                }
+                Err(e) => l.error(e).into_response(),
+            }
+        }
+        Err(e) if e.status() < 500 => {
+            let title = l.t("setup.title");
+            (
+                StatusCode::BAD_REQUEST,
+                SetupView {
+                    l: l.titled(title),
+                    error: Some(e.public_message()),
+                    login: f.login,
+                    display_name: f.display_name,
+                },
+            )
+                .into_response()
+        }
+        Err(e) => l.error(e).into_response(),
+    }
+}
+
+/// A session row on the account page.
+#[derive(Debug)]
+struct SessionRow {
+    id: String,
+    created_at: i64,
+    last_seen: i64,
+    agent: String,
+    current: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account.html")]
+struct AccountView {
+    l: Layout,
+    login: String,
+    display_name: String,
+    unit: String,
+    role: &'static str,
+    groups: Vec<String>,
+    sessions: Vec<SessionRow>,
+    tokens: Vec<ApiToken>,
+    new_token: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct NoticeQuery {
+    hinweis: Option<String>,
+}
+
+async fn account_view(
+    state: &AppState,
+    actor: &Actor,
+    secret: Option<&str>,
+    l: Layout,
+    new_token: Option<String>,
+    error: Option<String>,
+) -> Result<AccountView, AppError> {
+    let user_id = actor.user.ok_or(AppError::Unauthenticated)?;
+    let store = state.store.clone();
+    let (user, groups) = blocking(move || {
+        let u = store
+            .user(user_id)?
+            .ok_or_else(|| AppError::NotFound("Benutzer nicht gefunden.".to_owned()))?;
+        let g = u
+            .groups
+            .iter()
+            .filter_map(|id| store.group(*id).ok().flatten().map(|g| g.name))
+            .collect::<Vec<_>>();
+        Ok((u, g))
+    })
+    .await?;
+    let current = secret.map(|s| {
+        // The current session's public id is not in the cookie; compare by lookup.
+        let store = state.store.clone();
+        (store, s.to_owned())
+    });
+    let current_id = match current {
+        Some((store, s)) => {
+            let t = state.auth.timeouts;
+            blocking(move || Ok(sessions::resolve_blocking(&store, &s, t)?.map(|(_, s)| s.id)))
+                .await?
+        }
+        None => None,
+    };
+    let sessions = sessions::mine(state, actor)
+        .await?
+        .into_iter()
+        .map(|s: Session| SessionRow {
+            current: current_id.as_deref() == Some(s.id.as_str()),
+            id: s.id,
+            created_at: s.created_at,
+            last_seen: s.last_seen,
+            agent: s.agent,
+        })
+        .collect();
+    let tokens = tokens::mine(state, actor).await?;
+    let title = l.t("account.title");
+    Ok(AccountView {
+        l: l.titled(title),
+        login: user.login,
+        display_name: user.display_name,
+        unit: user.unit,
+        role: user.role.label_de(),
+        groups,
+        sessions,
+        tokens,
+        new_token,
+        error,
+    })
+}
+
+async fn account(
+    State(state): State<AppState>,
+    actor: Actor,
+    caller: Caller,
+    Query(q): Query<NoticeQuery>,
+    l: Layout,
+) -> Result<AccountView, HtmlError> {
+    let l = l.with_notice(q.hinweis.as_deref());
+    account_view(
+        &state,
+        &actor,
+        caller.secret.as_deref(),
+        l.clone(),
+        None,
+        None,
+    )
+    .await
+    .map_err(|e| l.error(e))
+}
+
+#[derive(Debug, Deserialize)]
+struct PasswordForm {
+    current: String,
+    new: String,
+    new2: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    caller: Caller,
+    l: Layout,
+    HtmlForm(f): HtmlForm<PasswordForm>,
+) -> Response {
+    let result = if f.new == f.new2 {
+        users::set_password(&state, &actor, &actor.login, Some(f.current), f.new).await
+    } else {
+        Err(AppError::Invalid(
+            "Die beiden neuen Passwörter stimmen nicht überein.".to_owned(),
+        ))
+    };
+    match result {
+        Ok(user) => {
+            // Every session ended with the change; this browser gets a fresh one.
+            let store = state.store.clone();
+            let agent = agent(&headers);
+            match blocking(move || sessions::start_blocking(&store, &user, &agent, "passwort"))
+                .await
+            {
+                Ok((secret, _)) => {
+                    if let Err(e) = crate::service::durable(&state).await {
+                        return l.error(e).into_response();
+                    }
+                    let mut res = Redirect::to("/konto?hinweis=passwort").into_response();
+                    if let Some(c) = session_set_cookie(&state, &headers, &secret) {
+                        res.headers_mut().append(header::SET_COOKIE, c);
+                    }
+                    res
+                }
+                Err(e) => l.error(e).into_response(),
+            }
+        }
+        Err(e) if e.status() < 500 => {
+            match account_view(
+                &state,
+                &actor,
+                caller.secret.as_deref(),
+                l.clone(),
+                None,
+                Some(e.public_message()),
+            )
+            .await
+            {
+                Ok(v) => (StatusCode::BAD_REQUEST, v).into_response(),
+                Err(e) => l.error(e).into_response(),
+            }
+        }
+        Err(e) => l.error(e).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct EndSessionsForm {
+    /// One session's id, or empty for "all other sessions".
+    #[serde(default)]
+    id: String,
+}
+
+async fn end_sessions(
+    State(state): State<AppState>,
+    actor: Actor,
+    caller: Caller,
+    l: Layout,
+    HtmlForm(f): HtmlForm<EndSessionsForm>,
+) -> Response {
+    let keep = match caller.secret {
+        Some(s) => {
+            let store = state.store.clone();
+            let t = state.auth.timeouts;
+            blocking(move || Ok(sessions::resolve_blocking(&store, &s, t)?.map(|(_, s)| s.id)))
+                .await
+                .ok()
+                .flatten()
+        }
+        None => None,
+    };
+    let id = (!f.id.is_empty()).then_some(f.id);
+    match sessions::end_mine(&state, &actor, id, keep).await {
+        Ok(_) => Redirect::to("/konto?hinweis=sitzungen").into_response(),
+        Err(e) => l.error(e).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    name: String,
+    scope: String,
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    actor: Actor,
+    caller: Caller,
+    l: Layout,
+    HtmlForm(f): HtmlForm<TokenForm>,
+) -> Response {
+    let secret = caller.secret;
+    let result = match f.scope.parse::<TokenScope>() {
+        Ok(scope) => tokens::create(&state, &actor, None, f.name, scope).await,
+        Err(e) => Err(AppError::Invalid(e)),
+    };
+    let (token, error) = match result {
+        Ok((_, plain)) => (Some(plain), None),
+        Err(e) if e.status() < 500 => (None, Some(e.public_message())),
+        Err(e) => return l.error(e).into_response(),
+    };
+    match account_view(&state, &actor, secret.as_deref(), l.clone(), token, error).await {
+        // The token is in this page only: never cache it.
+        Ok(v) => ([(header::CACHE_CONTROL, "no-store")], v).into_response(),
+        Err(e) => l.error(e).into_response(),
+    }
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    l: Layout,
+) -> Response {
+    match tokens::revoke(&state, &actor, &id).await {
+        Ok(()) => Redirect::to("/konto?hinweis=token-widerrufen").into_response(),
+        Err(e) => l.error(e).into_response(),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct MeJson {
+    id: Option<String>,
+    login: String,
+    display_name: String,
+    unit: String,
+    role: &'static str,
+    groups: Vec<String>,
+    via: &'static str,
+}
+
+async fn me_json(actor: Actor) -> Result<Json<MeJson>, ApiError> {
+    if !actor.is_authenticated() {
+        return Err(AppError::Unauthenticated.into());
+    }
+    Ok(Json(MeJson {
+        id: actor.user.map(|u| u.to_string()),
+        login: actor.login.clone(),
+        display_name: actor.display_name.clone(),
+        unit: actor.unit.clone(),
+        role: actor.role.as_str(),
+        groups: actor.groups.iter().map(ToString::to_string).collect(),
+        via: match actor.via {
+            crate::service::auth::Via::Session => "session",
+            crate::service::auth::Via::Token(TokenScope::Read) => "token:read",
+            crate::service::auth::Via::Token(TokenScope::Write) => "token:write",
+            crate::service::auth::Via::System => "system",
+            crate::service::auth::Via::Anonymous => "anonymous",
+        },
+    }))
+}
+
+#[derive(Debug, Serialize)]
+struct SessionJson {
+    id: String,
+    created_at: i64,
+    last_seen: i64,
+    agent: String,
+    method: String,
+}
+
+async fn sessions_json(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> Result<Json<Vec<SessionJson>>, ApiError> {
+    Ok(Json(
+        sessions::mine(&state, &actor)
+            .await?
+            .into_iter()
+            .map(|s| SessionJson {
+                id: s.id,
+                created_at: s.created_at,
+                last_seen: s.last_seen,
+                agent: s.agent,
+                method: s.method,
+            })
+            .collect(),
+    ))
+}
+
+async fn end_session_json(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    sessions::end_mine(&state, &actor, Some(id), None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct TokenJson {
+    id: String,
+    name: String,
+    scope: &'static str,
+    created_at: i64,
+    last_used: Option<i64>,
+    /// Only in the answer to creation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+}
+
+impl TokenJson {
+    pub(crate) fn new(t: &ApiToken, plain: Option<String>) -> Self {
+        TokenJson {
+            id: t.id.to_string(),
+            name: t.name.clone(),
+            scope: t.scope.as_str(),
+            created_at: t.created_at,
+            last_used: t.last_used,
+            token: plain,
+        }
+    }
+}
+
+async fn tokens_json(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> Result<Json<Vec<TokenJson>>, ApiError> {
+    Ok(Json(
+        tokens::mine(&state, &actor)
+            .await?
+            .iter()
+            .map(|t| TokenJson::new(t, None))
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewTokenJson {
+    #[serde(default)]
+    name: String,
+    scope: TokenScope,
+    /// Admins may create a token for another user.
+    #[serde(default)]
+    login: Option<String>,
+}
+
+async fn create_token_json(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(req): ApiJson<NewTokenJson>,
+) -> Result<Response, ApiError> {
+    let (t, plain) = tokens::create(&state, &actor, req.login, req.name, req.scope).await?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(TokenJson::new(&t, Some(plain))),
+    )
+        .into_response())
+}
+
+async fn revoke_token_json(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    tokens::revoke(&state, &actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
