@@ -44,6 +44,8 @@ pub struct AuthState {
     /// A random secret the command line presents to reach the running server's admin
     /// endpoints (written to the data directory with owner-only permissions).
     pub cli_secret: String,
+    /// Single sign-on client and logins in flight.
+    pub sso: crate::service::auth::sso::Sso,
 }
 
 impl AppState {
@@ -62,6 +64,7 @@ impl AppState {
                     absolute_ms: i64::from(config.session_max_hours) * 3_600_000,
                 },
                 cli_secret: hex::encode(rand::random::<[u8; 32]>()),
+                sso: crate::service::auth::sso::Sso::default(),
             },
             config: Arc::new(config),
         }))

@@ -26,6 +26,8 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/anmelden", get(login_form).post(login))
         .route("/abmelden", post(logout))
+        .route("/anmelden/sso", get(sso_begin))
+        .route("/anmelden/sso/callback", get(sso_callback))
         .route("/einrichten", get(setup_form).post(setup))
         .route("/konto", get(account))
         .route("/konto/passwort", post(change_password))
@@ -669,4 +671,86 @@ async fn revoke_token_json(
 ) -> Result<StatusCode, ApiError> {
     tokens::revoke(&state, &actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Cookie binding an SSO login in flight to this browser (SameSite=Lax: the provider's
+/// redirect back is a top-level navigation, which Lax cookies accompany).
+const SSO_COOKIE: &str = "stafette_sso";
+
+async fn sso_begin(
+    State(state): State<AppState>,
+    Query(q): Query<LoginQuery>,
+    l: Layout,
+) -> Response {
+    match crate::service::auth::sso::begin(&state, safe_next(q.weiter.as_deref())).await {
+        Ok((url, key)) => {
+            let mut res = Redirect::to(&url).into_response();
+            if let Ok(v) = format!(
+                "{SSO_COOKIE}={key}; Path=/anmelden/sso; HttpOnly; SameSite=Lax; Max-Age=600"
+            )
+            .parse()
+            {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(e) => l.error(e).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CallbackQuery {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    state: String,
+    /// Set by the provider when the user cancelled or the provider refused.
+    error: Option<String>,
+}
+
+async fn sso_callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+    l: Layout,
+) -> Response {
+    if q.error.is_some() {
+        return l
+            .error(AppError::Forbidden(
+                "Die Anmeldung wurde beim Identitätsanbieter abgebrochen.".to_owned(),
+            ))
+            .into_response();
+    }
+    let browser_state = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == SSO_COOKIE)
+        .map(|(_, v)| v.to_owned());
+    match crate::service::auth::sso::finish(
+        &state,
+        browser_state.as_deref(),
+        &q.state,
+        &q.code,
+        &agent(&headers),
+    )
+    .await
+    {
+        Ok((secret, _user, next)) => {
+            let mut res = Redirect::to(&safe_next(Some(&next))).into_response();
+            if let Some(c) = session_set_cookie(&state, &headers, &secret) {
+                res.headers_mut().append(header::SET_COOKIE, c);
+            }
+            if let Ok(v) =
+                format!("{SSO_COOKIE}=; Path=/anmelden/sso; HttpOnly; SameSite=Lax; Max-Age=0")
+                    .parse()
+            {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(e) => l.error(e).into_response(),
+    }
 }

@@ -9,6 +9,7 @@ pub mod oidc;
 pub mod passwords;
 pub mod sessions;
 pub mod settings;
+pub mod sso;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
