@@ -44,6 +44,7 @@ pub fn open_state(config: config::Config) -> Result<AppState, error::AppError> {
 /// Starts the background work (the search indexer) on the current Tokio runtime.
 pub fn start_background(state: &AppState) {
     tokio::spawn(service::search::run_indexer(state.clone()));
+    tokio::spawn(purge_sessions(state.clone()));
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then flushes.
@@ -77,4 +78,24 @@ fn write_cli_secret(state: &AppState) -> std::io::Result<()> {
     f.write_all(state.auth.cli_secret.as_bytes())?;
     f.sync_all()?;
     std::fs::rename(&tmp, &path)
+}
+
+/// Removes expired sessions once an hour (lookups also drop them lazily; this keeps
+/// abandoned ones from piling up).
+async fn purge_sessions(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let store = state.store.clone();
+        let timeouts = state.auth.timeouts;
+        match service::blocking(move || {
+            service::auth::sessions::purge_expired_blocking(&store, timeouts)
+        })
+        .await
+        {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "session purge failed"),
+        }
+    }
 }

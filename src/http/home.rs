@@ -68,6 +68,7 @@ struct SpaceView {
     tree: Vec<TreeNode>,
     new_article_url: String,
     new_subspace_url: String,
+    acl_url: String,
 }
 
 async fn show_space(
@@ -89,6 +90,7 @@ async fn show_space(
         description: root.space.description.clone(),
         new_article_url: urls::new_in_space(&root.space.slug),
         new_subspace_url: urls::new_subspace(&root.space.slug),
+        acl_url: format!("/bereiche/{}/rechte", root.space.slug),
         breadcrumbs: ancestors.iter().map(Into::into).collect(),
         tree: nodes.iter().map(Into::into).collect(),
         l: l.titled(root.space.name.clone()),

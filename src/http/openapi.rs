@@ -32,7 +32,73 @@ pub(crate) fn document() -> Value {
     if let (Some(paths), Value::Object(search)) = (doc["paths"].as_object_mut(), search_paths()) {
         paths.extend(search);
     }
+    if let (Some(paths), Value::Object(auth)) = (doc["paths"].as_object_mut(), auth_paths()) {
+        paths.extend(auth);
+    }
+    doc["components"]["securitySchemes"] = json!({
+        "bearer": {"type": "http", "scheme": "bearer", "description": "API-Token `stf_…` (Konto-Seite oder `stafette token create`); Geltungsbereich read oder write."},
+        "session": {"type": "apiKey", "in": "cookie", "name": "__Host-stafette_session", "description": "Browser-Sitzung (über http ohne TLS: `stafette_session`). Schreibende Anfragen brauchen zusätzlich den Header X-CSRF-Token."}
+    });
+    doc["security"] = json!([{"bearer": []}, {"session": []}]);
     doc
+}
+
+/// Accounts, permissions and the audit log.
+fn auth_paths() -> Value {
+    let user_schema = json!({"type": "object", "properties": {
+        "id": {"type": "string"}, "login": {"type": "string"}, "display_name": {"type": "string"}, "unit": {"type": "string"},
+        "role": {"enum": ["leser", "autor", "wissensmanager", "admin"]}, "groups": {"type": "array", "items": {"type": "string"}},
+        "active": {"type": "boolean"}, "has_password": {"type": "boolean"}, "sso": {"type": "boolean"}}});
+    let acl_schema = json!({"type": "object", "properties": {
+        "inherit": {"type": "boolean", "description": "true: eigene Rechte entfernen, vom übergeordneten Bereich erben"},
+        "all_staff": {"enum": ["none", "read", "write"]}, "anonymous_read": {"type": "boolean"},
+        "groups": {"type": "array", "items": {"type": "object", "properties": {"group": {"type": "string", "description": "Gruppen-ID oder Name"}, "access": {"enum": ["none", "read", "write"]}}}}}});
+    let body = |schema: Value| json!({"required": true, "content": {"application/json": {"schema": schema}}});
+    let std = || json!({"200": {"description": "OK"}, "401": problem(), "403": problem(), "404": problem()});
+    json!({
+        "/api/v1/me": {"get": {"summary": "Angemeldetes Konto", "responses": std()}},
+        "/api/v1/me/sessions": {"get": {"summary": "Eigene Sitzungen", "responses": std()}},
+        "/api/v1/me/sessions/{id}": {"delete": {"summary": "Eigene Sitzung beenden", "responses": {"204": {"description": "Beendet"}, "404": problem()}}},
+        "/api/v1/me/tokens": {
+            "get": {"summary": "Eigene API-Tokens (ohne Geheimnis)", "responses": std()},
+            "post": {"summary": "API-Token erstellen (nur in einer Browser-Sitzung; das Token steht nur in dieser Antwort)",
+                "requestBody": body(json!({"type": "object", "required": ["scope"], "properties": {"name": {"type": "string"}, "scope": {"enum": ["read", "write"]}, "login": {"type": "string", "description": "nur Admins: Token für ein anderes Konto"}}})),
+                "responses": {"201": {"description": "Angelegt"}, "403": problem()}}},
+        "/api/v1/me/tokens/{id}": {"delete": {"summary": "API-Token widerrufen", "responses": {"204": {"description": "Widerrufen"}, "404": problem()}}},
+        "/api/v1/users": {
+            "get": {"summary": "Konten (Wissensmanager, Admin)", "responses": std()},
+            "post": {"summary": "Konto anlegen (Admin)", "requestBody": body(json!({"type": "object", "required": ["login"], "properties": {
+                "login": {"type": "string"}, "display_name": {"type": "string"}, "unit": {"type": "string"}, "role": {"enum": ["leser", "autor", "wissensmanager", "admin"]},
+                "groups": {"type": "array", "items": {"type": "string"}}, "password": {"type": "string", "minLength": 10}}})),
+                "responses": {"201": {"description": "Angelegt", "content": {"application/json": {"schema": user_schema.clone()}}}, "400": problem(), "403": problem(), "409": problem()}}},
+        "/api/v1/users/{id}": {
+            "get": {"summary": "Ein Konto (ID oder Login)", "responses": std()},
+            "patch": {"summary": "Konto ändern: Anzeigename, Einheit, Rolle, Gruppen, aktiv (Admin). Deaktivieren beendet alle Sitzungen.",
+                "requestBody": body(json!({"type": "object", "properties": {"display_name": {"type": "string"}, "unit": {"type": "string"}, "role": {"type": "string"}, "groups": {"type": "array", "items": {"type": "string"}}, "active": {"type": "boolean"}}})),
+                "responses": std()}},
+        "/api/v1/users/{id}/password": {"put": {"summary": "Passwort setzen (Admin) oder eigenes ändern (mit current); beendet alle Sitzungen",
+            "requestBody": body(json!({"type": "object", "required": ["password"], "properties": {"password": {"type": "string"}, "current": {"type": "string"}}})),
+            "responses": {"204": {"description": "Gesetzt"}, "400": problem(), "403": problem()}}},
+        "/api/v1/groups": {
+            "get": {"summary": "Gruppen", "responses": std()},
+            "post": {"summary": "Gruppe anlegen (Admin)", "requestBody": body(json!({"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "description": {"type": "string"}, "external_names": {"type": "array", "items": {"type": "string"}, "description": "SSO-Gruppennamen"}}})),
+                "responses": {"201": {"description": "Angelegt"}, "400": problem(), "403": problem(), "409": problem()}}},
+        "/api/v1/groups/{id}": {"put": {"summary": "Gruppe ändern (Admin)", "responses": std()}},
+        "/api/v1/spaces/{slug}/acl": {
+            "get": {"summary": "Rechte eines Bereichs (Admin)", "responses": std()},
+            "put": {"summary": "Rechte eines Bereichs setzen (Admin); Unterbereiche ohne eigene Rechte erben sie", "requestBody": body(acl_schema), "responses": std()}},
+        "/api/v1/audit": {"get": {"summary": "Protokoll (Admin), neueste zuerst; format=csv für CSV",
+            "parameters": [
+                {"name": "aktion", "in": "query", "schema": {"type": "string"}},
+                {"name": "wer", "in": "query", "schema": {"type": "string"}, "description": "Teil von Akteur oder Objekt"},
+                {"name": "von", "in": "query", "schema": {"type": "string", "format": "date"}},
+                {"name": "bis", "in": "query", "schema": {"type": "string", "format": "date"}},
+                {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}}],
+            "responses": std()}},
+        "/api/v1/settings": {
+            "get": {"summary": "Einstellungen (Admin)", "responses": std()},
+            "put": {"summary": "Einstellungen ändern (Admin)", "requestBody": body(json!({"type": "object", "properties": {"anonymous_read": {"type": "boolean"}}})), "responses": std()}}
+    })
 }
 
 /// The search endpoints (kept apart: one `json!` for everything exceeds the macro's
