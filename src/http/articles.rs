@@ -59,6 +59,8 @@ struct ArticleView {
     l: Layout,
     item: ArticleItem,
     page: Arc<ArticlePage>,
+    /// Whether edit and trash actions are shown.
+    can_write: bool,
     space: SpaceLink,
     breadcrumbs: Vec<SpaceLink>,
     sanitized: Arc<Rendered>,
@@ -82,7 +84,9 @@ async fn show_article(
         Lookup::Moved(to) => Ok(Redirect::permanent(&urls::article(&to)).into_response()),
         Lookup::Found(p) => {
             let a = &p.article;
+            let can_write = articles::may_write_in(&state, &actor, a.space).await;
             let view = ArticleView {
+                can_write,
                 l: l.clone()
                     .titled(a.title.clone())
                     .with_notice(q.hinweis.as_deref()),

@@ -22,8 +22,8 @@ use crate::store::{ArticleWrite, BodyChange, OutboxOp, Store, WriteRejected};
 mod read;
 
 pub use read::{
-    ArticlePage, ListFilter, Lookup, RevisionDiff, backlinks, diff, get, history, list, page,
-    preview, readable, readable_backlinks, recent, rendered, revision,
+    ArticlePage, ListFilter, Lookup, RevisionDiff, backlinks, diff, get, history, list,
+    may_write_in, page, preview, readable, readable_backlinks, recent, rendered, revision,
 };
 
 /// How often an edit is re-merged when other saves keep landing in between.

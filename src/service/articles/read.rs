@@ -138,6 +138,19 @@ pub fn backlinks(store: &Store, article: &Article) -> Result<Vec<Article>> {
     Ok(out)
 }
 
+/// Whether the actor may edit articles in `space` (for showing or hiding edit actions;
+/// the writes check again).
+pub async fn may_write_in(state: &AppState, actor: &Actor, space: crate::domain::SpaceId) -> bool {
+    if !actor.may_write() {
+        return false;
+    }
+    let store = state.store.clone();
+    let who = actor.clone();
+    blocking(move || Ok(Access::compute(&store, &who)?.can_write(space)))
+        .await
+        .unwrap_or(false)
+}
+
 /// The backlinks of an article the actor can read, limited to articles they can read.
 pub async fn readable_backlinks(
     state: &AppState,
