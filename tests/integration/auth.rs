@@ -527,3 +527,136 @@ async fn the_first_admin_is_created_on_the_setup_page_once() {
         .await;
     assert_eq!(again.status, 404);
 }
+
+#[tokio::test]
+async fn admins_manage_accounts_groups_and_permissions_through_the_pages() {
+    let app = TestApp::new();
+    let g = app
+        .post_form(
+            "/admin/gruppen",
+            &[("name", "Jugendamt"), ("external_names", "ja, jugend")],
+        )
+        .await;
+    assert_eq!(g.status, 303, "{}", g.text);
+    let groups = app.get("/admin/gruppen").await;
+    assert!(groups.text.contains("value=\"ja, jugend\""));
+    let created = app
+        .post_form(
+            "/admin/benutzer",
+            &[
+                ("login", "Nora"),
+                ("display_name", "Nora N."),
+                ("unit", "Jugendamt"),
+                ("role", "leser"),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.text);
+    assert_eq!(
+        created.header("location"),
+        Some("/admin/benutzer/nora?hinweis=benutzer")
+    );
+    let group_id = app.get("/api/v1/groups").await.json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let edited = app
+        .post_form(
+            "/admin/benutzer/nora",
+            &[
+                ("display_name", "Nora Neu"),
+                ("unit", "Jugendamt"),
+                ("role", "autor"),
+                ("gruppe", &group_id),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, 303, "{}", edited.text);
+    let nora = app.get("/api/v1/users/nora").await.json();
+    assert_eq!(nora["role"], "autor");
+    assert_eq!(nora["groups"], json!([group_id]));
+    assert!(app.get("/admin/benutzer").await.text.contains("Nora Neu"));
+
+    let space = app
+        .post_json("/api/v1/spaces", json!({"name": "Jugendamt"}))
+        .await
+        .json();
+    let slug = space["slug"].as_str().unwrap().to_owned();
+    let field = format!("group.{group_id}");
+    let acl = app
+        .post_form(
+            &format!("/bereiche/{slug}/rechte"),
+            &[("all_staff", "none"), (field.as_str(), "write")],
+        )
+        .await;
+    assert_eq!(acl.status, 303, "{}", acl.text);
+    let acl = app.get(&format!("/api/v1/spaces/{slug}/acl")).await.json();
+    assert_eq!(acl["own"]["all_staff"], "none");
+    assert_eq!(acl["own"]["groups"][0]["access"], "write");
+    let page = app.get(&format!("/bereiche/{slug}/rechte")).await;
+    assert!(page.text.contains("Jugendamt"));
+    let audit = app.get("/admin/protokoll").await;
+    assert!(audit.text.contains("acl_changed") && audit.text.contains("protokoll.csv"));
+    let csv = app.get("/admin/protokoll.csv?aktion=user_changed").await;
+    assert!(
+        csv.text.contains("autor → autor") || csv.text.contains("leser → autor"),
+        "{}",
+        csv.text
+    );
+}
+
+#[tokio::test]
+async fn users_create_tokens_and_end_sessions_on_their_account_page() {
+    let app = TestApp::new();
+    let (_, s) = make_user(&app.state, "otto", "autor", &[]);
+    let (other, _) = {
+        let store = &app.state.store;
+        let u = store.user_by_login("otto").unwrap().unwrap();
+        stafette::service::auth::sessions::start_blocking(store, &u, "zweiter Browser", "test")
+            .unwrap()
+    };
+    let page = app.get_as("/konto", As::Session(s.clone())).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("zweiter Browser") && page.text.contains("Diese Sitzung"));
+    let made = app
+        .post_form_as(
+            "/konto/tokens",
+            &[("name", "Skript"), ("scope", "write")],
+            Some(&s),
+        )
+        .await;
+    assert_eq!(made.status, 200, "{}", made.text);
+    assert_eq!(made.header("cache-control"), Some("no-store"));
+    let token = made
+        .text
+        .split("value=\"stf_")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let token = format!("stf_{token}");
+    assert_eq!(
+        app.get_as("/api/v1/me", As::Token(token.clone()))
+            .await
+            .json()["via"],
+        "token:write"
+    );
+    assert!(
+        !app.get_as("/konto", As::Session(s.clone()))
+            .await
+            .text
+            .contains(&token)
+    );
+    let ended = app
+        .post_form_as("/konto/sitzungen/beenden", &[("id", "")], Some(&s))
+        .await;
+    assert_eq!(ended.status, 303);
+    assert_eq!(
+        app.get_as("/api/v1/me", As::Session(other)).await.status,
+        401
+    );
+    assert_eq!(app.get_as("/api/v1/me", As::Session(s)).await.status, 200);
+}
