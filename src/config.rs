@@ -109,6 +109,30 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     /// Log as JSON.
     pub log_json: Option<bool>,
+    /// Origins (`https://portal.example.de`) allowed to embed the process-step widget.
+    pub embed_origins: Option<Vec<String>>,
+}
+
+/// Validates `embed_origins`: each must be a bare `http(s)://host[:port]` origin, so
+/// nothing can smuggle other directives into the Content-Security-Policy header.
+fn check_origins(origins: Vec<String>) -> anyhow::Result<Vec<String>> {
+    for o in &origins {
+        let ok = url::Url::parse(o).is_ok_and(|u| {
+            matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some()
+                && u.path() == "/"
+                && u.query().is_none()
+                && u.fragment().is_none()
+                && u.username().is_empty()
+        }) && !o.ends_with('/')
+            && o.chars().all(|c| c.is_ascii_graphic());
+        if !ok {
+            anyhow::bail!(
+                "embed_origins: „{o}“ ist kein Origin der Form https://portal.example.de"
+            );
+        }
+    }
+    Ok(origins)
 }
 
 /// The resolved configuration.
@@ -120,6 +144,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Log as JSON lines.
     pub log_json: bool,
+    /// Origins allowed to frame the read-only step widget; empty: none.
+    pub embed_origins: Vec<String>,
 }
 
 impl Config {
@@ -146,6 +172,7 @@ impl Config {
                 .or(file.data_dir)
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
             log_json: cli.log_json || file.log_json.unwrap_or(false),
+            embed_origins: check_origins(file.embed_origins.unwrap_or_default())?,
         })
     }
 
@@ -155,6 +182,16 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: dir.to_path_buf(),
             log_json: false,
+            embed_origins: Vec::new(),
+        }
+    }
+
+    /// The `frame-ancestors` source list for the embeddable widget.
+    pub fn frame_ancestors(&self) -> String {
+        if self.embed_origins.is_empty() {
+            "'none'".to_owned()
+        } else {
+            self.embed_origins.join(" ")
         }
     }
 

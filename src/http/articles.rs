@@ -63,6 +63,7 @@ struct ArticleView {
     breadcrumbs: Vec<SpaceLink>,
     sanitized: Arc<Rendered>,
     backlinks: Vec<ArticleItem>,
+    used_in: Vec<super::processes::UsedIn>,
     edit_url: String,
     history_url: String,
     trash_url: String,
@@ -81,6 +82,9 @@ async fn show_article(
         Lookup::Moved(to) => Ok(Redirect::permanent(&urls::article(&to)).into_response()),
         Lookup::Found(p) => {
             let a = &p.article;
+            let used_in = super::processes::used_in(&state, a.id)
+                .await
+                .map_err(|e| l.error(e))?;
             let view = ArticleView {
                 l: l.clone()
                     .titled(a.title.clone())
@@ -90,6 +94,7 @@ async fn show_article(
                 breadcrumbs: p.breadcrumbs.iter().map(Into::into).collect(),
                 sanitized: Arc::clone(&p.rendered),
                 backlinks: p.backlinks.iter().map(Into::into).collect(),
+                used_in,
                 edit_url: urls::edit(&a.slug),
                 history_url: urls::history(&a.slug),
                 trash_url: urls::trash_article(&a.slug),

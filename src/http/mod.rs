@@ -12,7 +12,10 @@ mod extract;
 mod history;
 mod home;
 mod i18n;
+mod multipart;
 mod openapi;
+mod processes;
+mod processes_api;
 mod search;
 mod views;
 
@@ -41,6 +44,8 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router())
         .merge(api::spaces_router())
         .merge(search::router())
+        .merge(processes::router())
+        .merge(processes_api::router())
         .merge(admin::router())
         .merge(openapi::router())
         .merge(assets::router())
@@ -89,8 +94,11 @@ async fn observe(req: Request, next: Next) -> axum::response::Response {
     res
 }
 
-/// Headers every response carries unless a handler set them.
+/// Headers every response carries unless a handler set them. A handler that sets its
+/// own Content-Security-Policy (the embeddable widget, with `frame-ancestors` from the
+/// configuration) decides about framing itself, so `X-Frame-Options` is left out then.
 fn security_headers(h: &mut axum::http::HeaderMap) {
+    let own_csp = h.contains_key(header::CONTENT_SECURITY_POLICY);
     let headers = [
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -106,6 +114,9 @@ fn security_headers(h: &mut axum::http::HeaderMap) {
         ),
     ];
     for (name, value) in headers {
+        if own_csp && name == header::X_FRAME_OPTIONS {
+            continue;
+        }
         h.entry(name).or_insert(HeaderValue::from_static(value));
     }
 }

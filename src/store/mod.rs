@@ -19,10 +19,16 @@
 //! | `space_slugs` | slug                              | space id                       |
 //! | `search_log`  | day + 0 + normalised query        | search counters (no user data) |
 //! | `meta`        | name                              | settings, markers              |
+//! | `processes`   | process id (16 bytes)             | [`Process`] JSON               |
+//! | `process_revisions` | process id + n + chunk      | [`ProcessRevision`] JSON chunk |
+//! | `process_files` | process id + n + chunk          | raw BPMN file chunk            |
+//! | `step_links`  | process id + link id              | [`StepLink`] JSON              |
+//! | `article_steps` | article id + link id            | process id (links by article)  |
 
 mod articles;
 mod backup;
 mod outbox;
+mod processes;
 mod search_log;
 mod spaces;
 
@@ -36,7 +42,10 @@ use serde::de::DeserializeOwned;
 pub use articles::{ArticleWrite, BodyChange, WriteRejected};
 pub use backup::{BackupSummary, read_backup, write_backup};
 pub use outbox::{OutboxEntry, OutboxOp};
+pub use processes::ProcessWrite;
 
+#[cfg(doc)]
+use crate::domain::process::{Process, ProcessRevision, StepLink};
 #[cfg(doc)]
 use crate::domain::{Article, RevisionMeta, Space};
 
@@ -81,10 +90,15 @@ pub struct Trees {
     space_slugs: sled::Tree,
     search_log: sled::Tree,
     meta: sled::Tree,
+    processes: sled::Tree,
+    process_revisions: sled::Tree,
+    process_files: sled::Tree,
+    step_links: sled::Tree,
+    article_steps: sled::Tree,
 }
 
 /// Names of all trees, in backup order.
-const TREES: [&str; 11] = [
+const TREES: [&str; 16] = [
     "articles",
     "slugs",
     "revisions",
@@ -96,6 +110,11 @@ const TREES: [&str; 11] = [
     "space_slugs",
     "search_log",
     "meta",
+    "processes",
+    "process_revisions",
+    "process_files",
+    "step_links",
+    "article_steps",
 ];
 
 /// sled's page cache budget; RSS can be a multiple of it (research/reliability.md §1.4).
@@ -137,6 +156,11 @@ impl Store {
             space_slugs: db.open_tree("space_slugs")?,
             search_log: db.open_tree("search_log")?,
             meta: db.open_tree("meta")?,
+            processes: db.open_tree("processes")?,
+            process_revisions: db.open_tree("process_revisions")?,
+            process_files: db.open_tree("process_files")?,
+            step_links: db.open_tree("step_links")?,
+            article_steps: db.open_tree("article_steps")?,
             db,
         })))
     }
@@ -166,6 +190,11 @@ impl Store {
             "space_slugs" => &self.space_slugs,
             "search_log" => &self.search_log,
             "meta" => &self.meta,
+            "processes" => &self.processes,
+            "process_revisions" => &self.process_revisions,
+            "process_files" => &self.process_files,
+            "step_links" => &self.step_links,
+            "article_steps" => &self.article_steps,
             _ => return None,
         })
     }

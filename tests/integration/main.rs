@@ -10,5 +10,6 @@ mod common;
 mod durability;
 mod pages;
 mod portability;
+mod processes;
 mod search;
 mod socket;
