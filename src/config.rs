@@ -69,8 +69,30 @@ pub enum Command {
     },
     /// Rebuild the search index from the database.
     Reindex,
+    /// Process models (BPMN 2.0).
+    #[command(subcommand)]
+    Process(ProcessCommand),
     /// Measure search quality on a judged query set (MRR@10, nDCG@10, Recall@10).
     Eval(EvalArgs),
+}
+
+/// Subcommands of `stafette process`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ProcessCommand {
+    /// Import a BPMN 2.0 file: a new process, or a new model version with `--into`.
+    Import {
+        /// The `.bpmn` file.
+        file: PathBuf,
+        /// Title of a new process (default: the model's name).
+        #[arg(long)]
+        title: Option<String>,
+        /// Id of an existing process that gets a new model version.
+        #[arg(long)]
+        into: Option<String>,
+        /// Print the result as JSON (process id, counts, warnings, anchor report).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Arguments of `stafette eval`.

@@ -3,6 +3,7 @@
 //! running server on the configured address (sled allows only one process per database).
 
 mod eval;
+mod process;
 mod remote;
 
 use std::io::Write;
@@ -41,6 +42,7 @@ pub fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
             }
             Command::Reindex => reindex(config).await,
             Command::Eval(args) => eval::run(&args),
+            Command::Process(cmd) => process::run(config, cmd).await,
         }
     })
 }
@@ -62,7 +64,7 @@ fn lock_hint(e: AppError, config: &Config) -> anyhow::Error {
 }
 
 /// Opens the data directory, or `None` when a running server holds it.
-fn open_local(config: &Config) -> anyhow::Result<Option<AppState>> {
+pub(super) fn open_local(config: &Config) -> anyhow::Result<Option<AppState>> {
     match crate::open_state(config.clone()) {
         Ok(s) => Ok(Some(s)),
         Err(e) if is_locked(&e) => Ok(None),

@@ -13,6 +13,17 @@ pub(super) fn remote(
     path: &str,
     json_body: Option<Vec<u8>>,
 ) -> anyhow::Result<Vec<u8>> {
+    remote_typed(listen, method, path, json_body, "application/json")
+}
+
+/// Like [`remote`], with the body's content type given (e.g. `application/xml`).
+pub(super) fn remote_typed(
+    listen: SocketAddr,
+    method: &str,
+    path: &str,
+    json_body: Option<Vec<u8>>,
+    content_type: &str,
+) -> anyhow::Result<Vec<u8>> {
     let addr = if listen.ip().is_unspecified() {
         SocketAddr::from(([127, 0, 0, 1], listen.port()))
     } else {
@@ -28,7 +39,7 @@ pub(super) fn remote(
         body.len()
     );
     if !body.is_empty() {
-        req.push_str("Content-Type: application/json\r\n");
+        req.push_str(&format!("Content-Type: {content_type}\r\n"));
     }
     req.push_str("\r\n");
     stream.write_all(req.as_bytes())?;

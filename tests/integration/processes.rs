@@ -946,3 +946,60 @@ async fn widget_allows_configured_origins() {
     assert_eq!(w.header("x-frame-options"), None);
     let _ = CSRF;
 }
+
+fn cli(data_dir: &std::path::Path, port: u16, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_stafette"))
+        .args(args)
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(data_dir)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn cli_process_import_works_offline_and_against_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/bpmn/gewerbe-iso-8859-1.bpmn");
+    let file = file.to_str().unwrap();
+    let port = crate::socket::free_port();
+    // No server: straight into the data directory.
+    let out = cli(&data, port, &["process", "import", "--json", file]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(first["counts"]["steps"], 23);
+    assert_eq!(first["counts"]["lanes"], 4);
+    // A broken file fails with the parser's message.
+    let broken = dir.path().join("kaputt.bpmn");
+    std::fs::write(&broken, "<definitions").unwrap();
+    let out = cli(
+        &data,
+        port,
+        &["process", "import", broken.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Zeile 1"));
+
+    // With a server holding the database: through its API, as a new revision.
+    let server = crate::socket::Server::start(&data).await;
+    let id = first["id"].as_str().unwrap();
+    let out = cli(
+        &data,
+        server.port,
+        &["process", "import", "--into", id, file],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Modellversion 2"), "{text}");
+    assert!(text.contains("23 Schritte"), "{text}");
+}
