@@ -32,6 +32,18 @@ pub(crate) fn document() -> Value {
     if let (Some(paths), Value::Object(search)) = (doc["paths"].as_object_mut(), search_paths()) {
         paths.extend(search);
     }
+    if let (Some(paths), Value::Object(processes)) = (
+        doc["paths"].as_object_mut(),
+        super::processes_api::openapi_paths(),
+    ) {
+        paths.extend(processes);
+    }
+    if let (Some(schemas), Value::Object(processes)) = (
+        doc["components"]["schemas"].as_object_mut(),
+        super::processes_api::openapi_schemas(),
+    ) {
+        schemas.extend(processes);
+    }
     doc
 }
 

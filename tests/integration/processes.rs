@@ -1003,3 +1003,130 @@ async fn cli_process_import_works_offline_and_against_a_running_server() {
     assert!(text.contains("Modellversion 2"), "{text}");
     assert!(text.contains("23 Schritte"), "{text}");
 }
+
+fn multipart_form(fields: &[(&str, &str)], file: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--XB\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(b"--XB\r\nContent-Disposition: form-data; name=\"file\"; filename=\"m.bpmn\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+    body.extend_from_slice(file);
+    body.extend_from_slice(b"\r\n--XB--\r\n");
+    body
+}
+
+async fn post_multipart(app: &TestApp, path: &str, body: Vec<u8>) -> Res {
+    let req = Request::post(path)
+        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XB")
+        .header(header::COOKIE, format!("stafette_csrf={CSRF}"))
+        .body(Body::from(body))
+        .unwrap();
+    app.send(req).await
+}
+
+#[tokio::test]
+async fn upload_forms_carry_the_csrf_token_in_the_multipart_body() {
+    let app = TestApp::new();
+    // New process with register fields and a file.
+    let res = post_multipart(
+        &app,
+        "/prozesse",
+        multipart_form(
+            &[
+                ("_csrf", CSRF),
+                ("title", ""),
+                ("unit", "Bürgeramt"),
+                ("leika", "99050100001000"),
+            ],
+            &fixture("personalausweis-beantragen.bpmn"),
+        ),
+    )
+    .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    let list = app.get("/api/v1/processes").await.json();
+    let p = &list[0];
+    assert_eq!(p["unit"], "Bürgeramt");
+    assert_eq!(p["leika"], "99050100001000");
+    assert_eq!(p["revision"], 1);
+    let id = p["id"].as_str().unwrap();
+
+    // New revision through the process page's form.
+    let res = post_multipart(
+        &app,
+        &format!("/prozesse/{id}/versionen"),
+        multipart_form(
+            &[("_csrf", CSRF)],
+            &fixture("personalausweis-beantragen.bpmn"),
+        ),
+    )
+    .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    assert_eq!(
+        app.get(&format!("/api/v1/processes/{id}")).await.json()["revision"],
+        2
+    );
+
+    // Without the token: refused, nothing stored.
+    let res = post_multipart(
+        &app,
+        &format!("/prozesse/{id}/versionen"),
+        multipart_form(&[], &fixture("personalausweis-beantragen.bpmn")),
+    )
+    .await;
+    assert_eq!(res.status, 403);
+    let res = post_multipart(
+        &app,
+        &format!("/prozesse/{id}/versionen"),
+        multipart_form(
+            &[("_csrf", "00")],
+            &fixture("personalausweis-beantragen.bpmn"),
+        ),
+    )
+    .await;
+    assert_eq!(res.status, 403);
+    assert_eq!(
+        app.get(&format!("/api/v1/processes/{id}")).await.json()["revision"],
+        2
+    );
+
+    // A broken upload shows the parser's message with the line.
+    let res = post_multipart(
+        &app,
+        &format!("/prozesse/{id}/versionen"),
+        multipart_form(&[("_csrf", CSRF)], b"<?xml version=\"1.0\"?>\n<definitions"),
+    )
+    .await;
+    assert_eq!(res.status, 400);
+    assert!(res.text.contains("Zeile 2"), "{}", res.text);
+
+    // Register page and anchor page render.
+    assert_eq!(
+        app.get(&format!("/prozesse/{id}/bearbeiten")).await.status,
+        200
+    );
+    assert_eq!(
+        app.get(&format!("/prozesse/{id}/zuordnungen")).await.status,
+        200
+    );
+    assert_eq!(app.get("/prozesse/neu").await.status, 200);
+}
+
+#[tokio::test]
+async fn process_endpoints_are_in_the_openapi_document() {
+    let app = TestApp::new();
+    let doc = app.get("/api/v1/openapi.json").await.json();
+    for path in [
+        "/api/v1/processes",
+        "/api/v1/processes/{id}/steps",
+        "/api/v1/processes/{id}/steps/{element_id}/links",
+        "/api/v1/processes/{id}/anchors/{link_id}/confirm",
+        "/api/v1/coverage",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path}");
+    }
+    assert!(doc["components"]["schemas"]["Step"].is_object());
+    assert!(doc["paths"]["/api/v1/articles"].is_object());
+}
