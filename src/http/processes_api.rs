@@ -305,16 +305,26 @@ async fn read_upload(req: Request, q: ImportQuery) -> Result<Upload, ApiError> {
             ))
         })?;
     if let Some(boundary) = multipart::boundary(&content_type) {
-        let parts = multipart::parse(&bytes, &boundary).ok_or_else(|| {
+        let mut parts = multipart::parse(&bytes, &boundary).ok_or_else(|| {
             AppError::Invalid("Das Formular (multipart/form-data) ist beschädigt.".to_owned())
         })?;
         let title = multipart::field(&parts, "title").or(q.title);
-        let file = parts
-            .into_iter()
-            .find(|p| p.file_name.is_some() || p.name == "file")
-            .ok_or_else(|| {
-                AppError::Invalid("Das Formular enthält keine BPMN-Datei (Feld „file“).".to_owned())
-            })?;
+        // The file part: one with a file name or called `file`; else the largest part
+        // that is not a known field (clients name it `bpmn`, `model`, `upload`, …).
+        let pos = parts
+            .iter()
+            .position(|p| p.file_name.is_some() || p.name == "file")
+            .or_else(|| {
+                parts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| !matches!(p.name.as_str(), "title" | "_csrf" | "filename"))
+                    .max_by_key(|(_, p)| p.data.len())
+                    .map(|(i, _)| i)
+            });
+        let file = pos.map(|i| parts.swap_remove(i)).ok_or_else(|| {
+            AppError::Invalid("Das Formular enthält keine BPMN-Datei (Feld „file“).".to_owned())
+        })?;
         return Ok(Upload {
             bytes: file.data,
             file_name: file.file_name.or(q.filename),
@@ -494,7 +504,17 @@ async fn list_step_articles(
 struct LinkBody {
     /// Article id or slug.
     article_id: String,
+    /// Defaults to Arbeitsanweisung, the most common kind.
+    #[serde(default = "default_kind")]
     kind: LinkKind,
+    /// Ignored: links are appended; kept so clients may send it.
+    #[serde(default)]
+    #[allow(dead_code)]
+    order: Option<u32>,
+}
+
+fn default_kind() -> LinkKind {
+    LinkKind::Arbeitsanweisung
 }
 
 async fn create_link(
