@@ -1130,3 +1130,72 @@ async fn process_endpoints_are_in_the_openapi_document() {
     assert!(doc["components"]["schemas"]["Step"].is_object());
     assert!(doc["paths"]["/api/v1/articles"].is_object());
 }
+
+#[tokio::test]
+async fn links_survive_a_tool_roundtrip_that_rewrites_every_id() {
+    // MIWG A.4.0 and Bonita's re-export of it: every id rewritten, pools added.
+    let app = TestApp::new();
+    let art = app.create("Anleitung", "x").await;
+    let p = import(&app, fixture("A.4.0.bpmn")).await;
+    let pid = p["id"].as_str().unwrap();
+    let steps = app
+        .get(&format!("/api/v1/processes/{pid}/steps"))
+        .await
+        .json();
+    let mut linked = 0;
+    for s in steps.as_array().unwrap() {
+        let id = s["element_id"].as_str().unwrap();
+        link(
+            &app,
+            pid,
+            id,
+            art["id"].as_str().unwrap(),
+            "arbeitsanweisung",
+        )
+        .await;
+        linked += 1;
+    }
+    let res = post_bytes(
+        &app,
+        &format!("/api/v1/processes/{pid}/revisions"),
+        "application/xml",
+        fixture("bonita-A.4.0-roundtrip-semantic.bpmn"),
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.text);
+    let a = res.json()["anchors"].clone();
+    let moved = a["reanchored"].as_array().unwrap().len();
+    let suggested = a["suggested"].as_u64().unwrap() as usize;
+    let orphaned = a["orphaned"].as_u64().unwrap() as usize;
+    assert_eq!(a["kept"], 0);
+    // Every link is accounted for: moved, suggested or orphaned, none dropped.
+    assert_eq!(moved + suggested + orphaned, linked, "{a}");
+    // Bonita exports the sub-processes as call activities and moves their content, so
+    // those steps only get suggestions (same name, other type or place): the owner decides.
+    assert_eq!((moved, suggested, orphaned), (9, 8, 0), "{a}");
+    // The moved links point at steps with the same names.
+    let new_steps = steps_by_id(
+        &app.get(&format!("/api/v1/processes/{pid}/steps"))
+            .await
+            .json(),
+    );
+    let old_steps = steps_by_id(&steps);
+    for r in a["reanchored"].as_array().unwrap() {
+        let (from, to) = (r["from"].as_str().unwrap(), r["to"].as_str().unwrap());
+        assert_eq!(old_steps[from]["name"], new_steps[to]["name"]);
+        assert_eq!(new_steps[to]["articles"].as_array().unwrap().len(), 1);
+    }
+    let anchors = app
+        .get(&format!("/api/v1/processes/{pid}/anchors"))
+        .await
+        .json();
+    assert_eq!(
+        anchors["suggestions"].as_array().unwrap().len()
+            + anchors["orphans"].as_array().unwrap().len(),
+        suggested + orphaned
+    );
+    // Each suggestion offers the step of the same name first.
+    for s in anchors["suggestions"].as_array().unwrap() {
+        assert_eq!(s["candidates"][0]["name"], s["step"]["name"], "{s}");
+    }
+}
