@@ -69,6 +69,9 @@ pub enum Command {
     },
     /// Rebuild the search index from the database.
     Reindex,
+    /// Process models (BPMN 2.0).
+    #[command(subcommand)]
+    Process(ProcessCommand),
     /// Measure search quality on a judged query set (MRR@10, nDCG@10, Recall@10).
     Eval(EvalArgs),
     /// Manage user accounts.
@@ -132,6 +135,25 @@ pub enum TokenCommand {
     },
 }
 
+/// Subcommands of `stafette process`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ProcessCommand {
+    /// Import a BPMN 2.0 file: a new process, or a new model version with `--into`.
+    Import {
+        /// The `.bpmn` file.
+        file: PathBuf,
+        /// Title of a new process (default: the model's name).
+        #[arg(long)]
+        title: Option<String>,
+        /// Id of an existing process that gets a new model version.
+        #[arg(long)]
+        into: Option<String>,
+        /// Print the result as JSON (process id, counts, warnings, anchor report).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 /// Arguments of `stafette eval`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct EvalArgs {
@@ -178,6 +200,30 @@ pub struct FileConfig {
     pub session_max_hours: Option<u32>,
     /// Single sign-on via OpenID Connect.
     pub oidc: Option<crate::service::auth::oidc::OidcConfig>,
+    /// Origins (`https://portal.example.de`) allowed to embed the process-step widget.
+    pub embed_origins: Option<Vec<String>>,
+}
+
+/// Validates `embed_origins`: each must be a bare `http(s)://host[:port]` origin, so
+/// nothing can smuggle other directives into the Content-Security-Policy header.
+fn check_origins(origins: Vec<String>) -> anyhow::Result<Vec<String>> {
+    for o in &origins {
+        let ok = url::Url::parse(o).is_ok_and(|u| {
+            matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some()
+                && u.path() == "/"
+                && u.query().is_none()
+                && u.fragment().is_none()
+                && u.username().is_empty()
+        }) && !o.ends_with('/')
+            && o.chars().all(|c| c.is_ascii_graphic());
+        if !ok {
+            anyhow::bail!(
+                "embed_origins: „{o}“ ist kein Origin der Form https://portal.example.de"
+            );
+        }
+    }
+    Ok(origins)
 }
 
 /// The resolved configuration.
@@ -199,6 +245,8 @@ pub struct Config {
     pub session_max_hours: u32,
     /// OIDC login, when configured.
     pub oidc: Option<crate::service::auth::oidc::OidcConfig>,
+    /// Origins allowed to frame the read-only step widget; empty: none.
+    pub embed_origins: Vec<String>,
 }
 
 impl Config {
@@ -230,6 +278,7 @@ impl Config {
             session_idle_minutes: file.session_idle_minutes.unwrap_or(120).clamp(5, 24 * 60),
             session_max_hours: file.session_max_hours.unwrap_or(12).clamp(1, 24 * 30),
             oidc: file.oidc,
+            embed_origins: check_origins(file.embed_origins.unwrap_or_default())?,
         })
     }
 
@@ -244,6 +293,16 @@ impl Config {
             session_idle_minutes: 120,
             session_max_hours: 12,
             oidc: None,
+            embed_origins: Vec::new(),
+        }
+    }
+
+    /// The `frame-ancestors` source list for the embeddable widget.
+    pub fn frame_ancestors(&self) -> String {
+        if self.embed_origins.is_empty() {
+            "'none'".to_owned()
+        } else {
+            self.embed_origins.join(" ")
         }
     }
 

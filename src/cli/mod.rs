@@ -4,6 +4,7 @@
 
 mod accounts;
 mod eval;
+mod process;
 mod remote;
 
 use std::io::Write;
@@ -44,6 +45,7 @@ pub fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
             Command::Eval(args) => eval::run(&args),
             Command::User(cmd) => accounts::user(config, cmd).await,
             Command::Token(cmd) => accounts::token(config, cmd).await,
+            Command::Process(cmd) => process::run(config, cmd).await,
         }
     })
 }

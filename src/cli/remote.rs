@@ -14,6 +14,17 @@ pub(super) fn remote(
     path: &str,
     json_body: Option<Vec<u8>>,
 ) -> anyhow::Result<Vec<u8>> {
+    remote_typed(config, method, path, json_body, "application/json")
+}
+
+/// Like [`remote`], with the body's content type given (e.g. `application/xml`).
+pub(super) fn remote_typed(
+    config: &crate::config::Config,
+    method: &str,
+    path: &str,
+    json_body: Option<Vec<u8>>,
+    content_type: &str,
+) -> anyhow::Result<Vec<u8>> {
     let listen = config.listen;
     // The running server wrote this secret for us; only the owner of the data directory
     // can read it, so only they can use the operator endpoints.
@@ -38,7 +49,7 @@ pub(super) fn remote(
         body.len()
     );
     if !body.is_empty() {
-        req.push_str("Content-Type: application/json\r\n");
+        req.push_str(&format!("Content-Type: {content_type}\r\n"));
     }
     req.push_str(&format!("X-Stafette-Cli: {}\r\n", secret.trim()));
     req.push_str("\r\n");

@@ -6,6 +6,7 @@ pub mod article;
 pub mod bpmn;
 pub mod diff;
 pub mod merge;
+pub mod process;
 pub mod slug;
 pub mod space;
 pub mod user;

@@ -4,10 +4,8 @@
 //! server wrote into its data directory at start (readable by the server's OS user only),
 //! and act as the system.
 
-use std::net::SocketAddr;
-
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -38,19 +36,7 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
 }
 
 async fn loopback_only(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let local = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .is_some_and(|c| c.0.ip().is_loopback());
-    let secret_ok = req
-        .headers()
-        .get(super::auth::CLI_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            let want = state.auth.cli_secret.as_bytes();
-            v.len() == want.len() && v.bytes().zip(want).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-        });
-    if local && secret_ok {
+    if super::auth::cli_caller(&state, &req) {
         next.run(req).await
     } else {
         ApiError(AppError::Forbidden(

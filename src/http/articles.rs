@@ -65,6 +65,7 @@ struct ArticleView {
     breadcrumbs: Vec<SpaceLink>,
     sanitized: Arc<Rendered>,
     backlinks: Vec<ArticleItem>,
+    used_in: Vec<super::processes::UsedIn>,
     edit_url: String,
     history_url: String,
     trash_url: String,
@@ -85,6 +86,9 @@ async fn show_article(
         Lookup::Found(p) => {
             let a = &p.article;
             let can_write = articles::may_write_in(&state, &actor, a.space).await;
+            let used_in = super::processes::used_in(&state, &actor, a.id)
+                .await
+                .map_err(|e| l.error(e))?;
             let view = ArticleView {
                 can_write,
                 l: l.clone()
@@ -95,6 +99,7 @@ async fn show_article(
                 breadcrumbs: p.breadcrumbs.iter().map(Into::into).collect(),
                 sanitized: Arc::clone(&p.rendered),
                 backlinks: p.backlinks.iter().map(Into::into).collect(),
+                used_in,
                 edit_url: urls::edit(&a.slug),
                 history_url: urls::history(&a.slug),
                 trash_url: urls::trash_article(&a.slug),

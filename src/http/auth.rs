@@ -146,6 +146,24 @@ fn unauthenticated(api: bool, path_and_query: &str) -> Response {
     }
 }
 
+/// Whether the request comes from the loopback interface with the command line's secret.
+pub(crate) fn cli_caller(state: &AppState, req: &Request) -> bool {
+    let local = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|c| c.0.ip().is_loopback());
+    local
+        && req
+            .headers()
+            .get(CLI_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                let want = state.auth.cli_secret.as_bytes();
+                v.len() == want.len()
+                    && v.bytes().zip(want).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+            })
+}
+
 /// Resolves the actor and enforces "logged in or explicitly public".
 pub(crate) async fn authenticate(
     State(state): State<AppState>,
@@ -158,6 +176,11 @@ pub(crate) async fn authenticate(
         .uri()
         .path_and_query()
         .map_or_else(|| path.clone(), |p| p.as_str().to_owned());
+    // The command line on this machine (it read the secret from the data directory).
+    if cli_caller(&state, &req) {
+        req.extensions_mut().insert(Actor::system("cli"));
+        return next.run(req).await;
+    }
     let store = state.store.clone();
     let timeouts = state.auth.timeouts;
     let token = bearer(req.headers()).map(str::to_owned);

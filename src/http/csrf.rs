@@ -28,6 +28,8 @@ pub(crate) const HEADER: &str = "x-csrf-token";
 /// Largest form body we buffer to find the token (an article body is capped at 512 KiB,
 /// URL-encoding can triple it).
 const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+/// Largest multipart form (a BPMN upload plus its fields) we buffer to find the token.
+const MAX_MULTIPART_BYTES: usize = crate::service::processes::MAX_UPLOAD_BYTES + 64 * 1024;
 
 /// The current browser's token, put into request extensions for templates.
 #[derive(Debug, Clone)]
@@ -139,6 +141,11 @@ pub(crate) async fn guard(mut req: Request) -> Result<(Request, Passed), Respons
                         .get(header::CONTENT_TYPE)
                         .and_then(|v| v.to_str().ok())
                         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+                    let multipart = req
+                        .headers()
+                        .get(header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(super::multipart::boundary);
                     if is_form {
                         let (parts, body) = req.into_parts();
                         let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
@@ -146,6 +153,17 @@ pub(crate) async fn guard(mut req: Request) -> Result<(Request, Passed), Respons
                             return Err(refuse(&r, "Das Formular ist zu groß."));
                         };
                         let field = form_urlencoded_field(&bytes, FIELD);
+                        req = Request::from_parts(parts, Body::from(bytes));
+                        field
+                    } else if let Some(boundary) = multipart {
+                        // File uploads (BPMN import): the token is one of the parts.
+                        let (parts, body) = req.into_parts();
+                        let Ok(bytes) = to_bytes(body, MAX_MULTIPART_BYTES).await else {
+                            let r = Request::from_parts(parts, Body::empty());
+                            return Err(refuse(&r, "Die Datei ist zu groß."));
+                        };
+                        let field = super::multipart::parse(&bytes, &boundary)
+                            .and_then(|p| super::multipart::field(&p, FIELD));
                         req = Request::from_parts(parts, Body::from(bytes));
                         field
                     } else {

@@ -100,8 +100,13 @@ impl Lang {
 }
 
 /// Keys to texts; a page looks up a few dozen keys, so a linear scan showed in profiles.
-static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
-    LazyLock::new(|| TEXTS.iter().map(|(k, de, en)| (*k, (*de, *en))).collect());
+static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = LazyLock::new(|| {
+    TEXTS
+        .iter()
+        .chain(super::processes::TEXTS)
+        .map(|(k, de, en)| (*k, (*de, *en)))
+        .collect()
+});
 
 /// (key, German, English)
 const TEXTS: &[(&str, &str, &str)] = &[
@@ -606,10 +611,11 @@ mod tests {
 
     #[test]
     fn every_key_is_unique_and_translated() {
-        for (i, (k, de, en)) in TEXTS.iter().enumerate() {
+        let all: Vec<_> = TEXTS.iter().chain(super::super::processes::TEXTS).collect();
+        for (i, (k, de, en)) in all.iter().enumerate() {
             assert!(!de.is_empty() && !en.is_empty(), "{k}");
             assert!(
-                TEXTS[i + 1..].iter().all(|(k2, _, _)| k2 != k),
+                all[i + 1..].iter().all(|(k2, _, _)| k2 != k),
                 "duplicate {k}"
             );
         }

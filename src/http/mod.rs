@@ -14,7 +14,10 @@ mod extract;
 mod history;
 mod home;
 mod i18n;
+mod multipart;
 mod openapi;
+mod processes;
+mod processes_api;
 mod search;
 mod users;
 mod views;
@@ -46,6 +49,8 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router())
         .merge(api::spaces_router())
         .merge(search::router())
+        .merge(processes::router())
+        .merge(processes_api::router())
         .merge(admin::router(state.clone()))
         .merge(openapi::router())
         .merge(assets::router())
@@ -98,8 +103,11 @@ async fn observe(req: Request, next: Next) -> axum::response::Response {
     res
 }
 
-/// Headers every response carries unless a handler set them.
+/// Headers every response carries unless a handler set them. A handler that sets its
+/// own Content-Security-Policy (the embeddable widget, with `frame-ancestors` from the
+/// configuration) decides about framing itself, so `X-Frame-Options` is left out then.
 fn security_headers(h: &mut axum::http::HeaderMap) {
+    let own_csp = h.contains_key(header::CONTENT_SECURITY_POLICY);
     let headers = [
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -115,6 +123,9 @@ fn security_headers(h: &mut axum::http::HeaderMap) {
         ),
     ];
     for (name, value) in headers {
+        if own_csp && name == header::X_FRAME_OPTIONS {
+            continue;
+        }
         h.entry(name).or_insert(HeaderValue::from_static(value));
     }
 }

@@ -40,6 +40,18 @@ pub(crate) fn document() -> Value {
         "session": {"type": "apiKey", "in": "cookie", "name": "__Host-stafette_session", "description": "Browser-Sitzung (über http ohne TLS: `stafette_session`). Schreibende Anfragen brauchen zusätzlich den Header X-CSRF-Token."}
     });
     doc["security"] = json!([{"bearer": []}, {"session": []}]);
+    if let (Some(paths), Value::Object(processes)) = (
+        doc["paths"].as_object_mut(),
+        super::processes_api::openapi_paths(),
+    ) {
+        paths.extend(processes);
+    }
+    if let (Some(schemas), Value::Object(processes)) = (
+        doc["components"]["schemas"].as_object_mut(),
+        super::processes_api::openapi_schemas(),
+    ) {
+        schemas.extend(processes);
+    }
     doc
 }
 

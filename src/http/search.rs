@@ -105,10 +105,9 @@ fn search_url(
 }
 
 fn hit_url(q: &str, f: &Found) -> String {
-    let target = format!("/artikel/{}", f.slug);
     let s: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("q", q)
-        .append_pair("ziel", &target)
+        .append_pair("ziel", &f.url)
         .finish();
     format!("/suche/treffer?{s}")
 }
@@ -206,7 +205,9 @@ struct HitQuery {
 /// Counts that a result was opened (no user data) and forwards to it. Only local article
 /// paths are accepted, so this cannot be used as an open redirect.
 async fn open_hit(State(state): State<AppState>, Query(h): Query<HitQuery>) -> Response {
-    let local = h.ziel.starts_with("/artikel/") && !h.ziel.contains("//") && !h.ziel.contains('\\');
+    let local = (h.ziel.starts_with("/artikel/") || h.ziel.starts_with("/prozesse/"))
+        && !h.ziel.contains("//")
+        && !h.ziel.contains('\\');
     if !local {
         return Redirect::to("/").into_response();
     }
@@ -304,7 +305,7 @@ async fn search_json(
             .hits
             .into_iter()
             .map(|h| ApiHit {
-                url: format!("/artikel/{}", h.slug),
+                url: h.url,
                 id: h.id,
                 slug: h.slug,
                 title: highlight_to_sanitized(&h.title_html).to_string(),

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod flush;
 pub mod links;
 pub mod portability;
+pub mod processes;
 pub mod search;
 pub mod spaces;
 

@@ -66,6 +66,12 @@ impl Search {
         })
     }
 
+    /// The index itself, for other document kinds (process steps) written outside
+    /// the article outbox.
+    pub(crate) fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
     /// Tells the indexer that the outbox has new entries.
     pub fn wake(&self) {
         self.wake.notify_one();
@@ -202,6 +208,7 @@ pub fn rebuild_blocking(store: &Store, search: &Search) -> Result<usize> {
             .map_err(index_error)?;
         n += 1;
     }
+    n += super::processes::search::index_all(store, &search.index)?;
     let last = store.outbox_last_seq()?.unwrap_or(0);
     search.index.commit(last).map_err(index_error)?;
     store.outbox_remove(pending)?;
@@ -268,8 +275,10 @@ pub struct Query {
 pub struct Found {
     /// Article id.
     pub id: String,
-    /// Current slug.
+    /// Current slug (empty for process steps).
     pub slug: String,
+    /// Where the hit leads: the article, or a process step's deep link.
+    pub url: String,
     /// Title with `<mark>` highlights (safe HTML from the index crate).
     pub title_html: String,
     /// Body snippet with `<mark>` highlights (safe HTML).
@@ -375,6 +384,20 @@ fn present(store: &Store, access: &Access, r: SearchResults) -> Result<Outcome> 
         .collect();
     let mut hits = Vec::with_capacity(r.hits.len());
     for h in r.hits {
+        if super::processes::search::is_step_doc(&h.id) {
+            // Process steps carry their deep link; the article lookup below does not apply.
+            hits.push(Found {
+                url: h.url_hint.clone().unwrap_or_default(),
+                id: h.id,
+                slug: String::new(),
+                title_html: h.title_html,
+                snippet_html: h.snippet_html,
+                score: h.score,
+                space: (String::new(), String::new()),
+                tags: h.tags,
+            });
+            continue;
+        }
         let slug = match h
             .id
             .parse::<ArticleId>()
@@ -391,6 +414,7 @@ fn present(store: &Store, access: &Access, r: SearchResults) -> Result<Outcome> 
         };
         hits.push(Found {
             id: h.id,
+            url: format!("/artikel/{slug}"),
             slug,
             title_html: h.title_html,
             snippet_html: h.snippet_html,

@@ -27,10 +27,16 @@
 //! | `tokens`      | token id                          | [`ApiToken`] JSON              |
 //! | `audit`       | time-ordered ULID                 | [`AuditEvent`] JSON            |
 //! | `sessions`    | SHA-256 of the session secret     | [`Session`] JSON (not backed up) |
+//! | `processes`   | process id (16 bytes)             | [`Process`] JSON               |
+//! | `process_revisions` | process id + n + chunk      | [`ProcessRevision`] JSON chunk |
+//! | `process_files` | process id + n + chunk          | raw BPMN file chunk            |
+//! | `step_links`  | process id + link id              | [`StepLink`] JSON              |
+//! | `article_steps` | article id + link id            | process id (links by article)  |
 
 mod articles;
 mod backup;
 mod outbox;
+mod processes;
 mod search_log;
 mod spaces;
 mod users;
@@ -45,8 +51,11 @@ use serde::de::DeserializeOwned;
 pub use articles::{ArticleWrite, BodyChange, WriteRejected};
 pub use backup::{BackupSummary, read_backup, write_backup};
 pub use outbox::{OutboxEntry, OutboxOp};
+pub use processes::ProcessWrite;
 pub use users::Taken;
 
+#[cfg(doc)]
+use crate::domain::process::{Process, ProcessRevision, StepLink};
 #[cfg(doc)]
 use crate::domain::{ApiToken, Article, AuditEvent, Group, RevisionMeta, Session, Space, User};
 
@@ -99,11 +108,16 @@ pub struct Trees {
     tokens: sled::Tree,
     audit: sled::Tree,
     sessions: sled::Tree,
+    processes: sled::Tree,
+    process_revisions: sled::Tree,
+    process_files: sled::Tree,
+    step_links: sled::Tree,
+    article_steps: sled::Tree,
 }
 
 /// Names of all backed-up trees, in backup order. `sessions` is left out on purpose: a
 /// restored installation starts with everybody logged out.
-const TREES: [&str; 18] = [
+const TREES: [&str; 23] = [
     "articles",
     "slugs",
     "revisions",
@@ -122,6 +136,11 @@ const TREES: [&str; 18] = [
     "group_names",
     "tokens",
     "audit",
+    "processes",
+    "process_revisions",
+    "process_files",
+    "step_links",
+    "article_steps",
 ];
 
 /// sled's page cache budget; RSS can be a multiple of it (research/reliability.md §1.4).
@@ -171,6 +190,11 @@ impl Store {
             tokens: db.open_tree("tokens")?,
             audit: db.open_tree("audit")?,
             sessions: db.open_tree("sessions")?,
+            processes: db.open_tree("processes")?,
+            process_revisions: db.open_tree("process_revisions")?,
+            process_files: db.open_tree("process_files")?,
+            step_links: db.open_tree("step_links")?,
+            article_steps: db.open_tree("article_steps")?,
             db,
         })))
     }
@@ -207,6 +231,11 @@ impl Store {
             "group_names" => &self.group_names,
             "tokens" => &self.tokens,
             "audit" => &self.audit,
+            "processes" => &self.processes,
+            "process_revisions" => &self.process_revisions,
+            "process_files" => &self.process_files,
+            "step_links" => &self.step_links,
+            "article_steps" => &self.article_steps,
             _ => return None,
         })
     }

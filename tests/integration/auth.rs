@@ -123,16 +123,7 @@ async fn https_deployments_get_host_prefixed_secure_cookies() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = stafette::config::Config::for_dir(dir.path());
     config.trust_proxy = true;
-    let state = stafette::open_state(config).unwrap();
-    let (token, _) = make_user(&state, "admin", "admin", &[]);
-    let router = stafette::app(state.clone());
-    let app = TestApp {
-        state,
-        router,
-        dir,
-        admin_token: token,
-        admin_session: String::new(),
-    };
+    let app = TestApp::with_config(dir, config);
     user_with_password(&app, "bert", "leser", "ein langes Passwort").await;
     let body = format!("_csrf={CSRF}&login=bert&password=ein+langes+Passwort");
     let req = Request::post("/anmelden")
@@ -485,15 +476,8 @@ async fn the_audit_log_records_and_exports_security_events() {
 #[tokio::test]
 async fn the_first_admin_is_created_on_the_setup_page_once() {
     let dir = tempfile::tempdir().unwrap();
-    let state = stafette::open_state(stafette::config::Config::for_dir(dir.path())).unwrap();
-    let router = stafette::app(state.clone());
-    let app = TestApp {
-        state,
-        router,
-        dir,
-        admin_token: String::new(),
-        admin_session: String::new(),
-    };
+    let config = stafette::config::Config::for_dir(dir.path());
+    let app = TestApp::without_admin(dir, config);
     let home = app.get_as("/", As::Anonymous).await;
     assert_eq!(home.header("location"), Some("/einrichten"));
     assert_eq!(app.get_as("/einrichten", As::Anonymous).await.status, 200);

@@ -83,16 +83,30 @@ impl Res {
 impl TestApp {
     pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let state = stafette::open_state(Config::for_dir(dir.path())).unwrap();
+        let config = Config::for_dir(dir.path());
+        Self::with_config(dir, config)
+    }
+
+    /// An app over `config` (whose data directory is `dir`) with the admin `admin`.
+    pub(crate) fn with_config(dir: TempDir, config: Config) -> Self {
+        let mut app = Self::without_admin(dir, config);
+        let (admin_token, admin_session) = make_user(&app.state, "admin", "admin", &[]);
+        app.admin_token = admin_token;
+        app.admin_session = admin_session;
+        app
+    }
+
+    /// An app over `config` without any account (first-run state).
+    pub(crate) fn without_admin(dir: TempDir, config: Config) -> Self {
+        let state = stafette::open_state(config).unwrap();
         stafette::start_background(&state);
         let router = stafette::app(state.clone());
-        let (admin_token, admin_session) = make_user(&state, "admin", "admin", &[]);
         TestApp {
             state,
             router,
             dir,
-            admin_token,
-            admin_session,
+            admin_token: String::new(),
+            admin_session: String::new(),
         }
     }
 

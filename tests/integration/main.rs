@@ -14,6 +14,7 @@ mod oidc_provider;
 mod pages;
 mod permissions;
 mod portability;
+mod processes;
 mod search;
 mod socket;
 mod sso;

@@ -8,7 +8,7 @@ use axum::http::Request;
 use serde_json::json;
 use stafette::service::auth::oidc::OidcConfig;
 
-use crate::common::{As, TestApp, make_user};
+use crate::common::{As, TestApp};
 use crate::oidc_provider::{ProviderSettings, TestProvider};
 
 async fn app_with_sso() -> (TestApp, TestProvider) {
@@ -29,19 +29,7 @@ async fn app_with_sso() -> (TestApp, TestProvider) {
         display_name: "Anmelden mit Stadt-Login".into(),
         default_role: stafette::domain::Role::Leser,
     });
-    let state = stafette::open_state(config).unwrap();
-    let (admin_token, admin_session) = make_user(&state, "admin", "admin", &[]);
-    let router = stafette::app(state.clone());
-    (
-        TestApp {
-            state,
-            router,
-            dir,
-            admin_token,
-            admin_session,
-        },
-        provider,
-    )
+    (TestApp::with_config(dir, config), provider)
 }
 
 /// Runs the browser part: our redirect to the provider, the provider's redirect back.

@@ -121,7 +121,16 @@ impl Access {
     }
 
     /// The readable spaces as ids for the search index filter; `None` = no restriction.
+    /// Documents outside spaces (process steps, space "") are visible to everyone who
+    /// passed the edge: processes are open to all staff (and to anonymous readers where
+    /// anonymous reading is on); their linked articles are filtered separately.
     pub fn readable_for_index(&self) -> Option<Vec<String>> {
-        (!self.all).then(|| self.read.iter().map(ToString::to_string).collect())
+        (!self.all).then(|| {
+            self.read
+                .iter()
+                .map(ToString::to_string)
+                .chain(std::iter::once(String::new()))
+                .collect()
+        })
     }
 }
