@@ -52,6 +52,15 @@ fn agent(headers: &HeaderMap) -> String {
         .to_owned()
 }
 
+/// Redirects to `to` with the new session cookie set.
+fn logged_in(state: &AppState, headers: &HeaderMap, secret: &str, to: &str) -> Response {
+    let mut res = Redirect::to(to).into_response();
+    if let Some(c) = session_set_cookie(state, headers, secret) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "login.html")]
 struct LoginView {
@@ -119,15 +128,9 @@ async fn login(
     )
     .await
     {
-        Ok((secret, _user)) => {
-            let mut res = Redirect::to(&next).into_response();
-            // A fresh secret on every login: a session id planted before login is never
-            // promoted (no session fixation).
-            if let Some(c) = session_set_cookie(&state, &headers, &secret) {
-                res.headers_mut().append(header::SET_COOKIE, c);
-            }
-            res
-        }
+        // A fresh secret on every login: a session id planted before login is never
+        // promoted (no session fixation).
+        Ok((secret, _user)) => logged_in(&state, &headers, &secret, &next),
         Err(e) if e.status() < 500 => {
             let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
             let title = l.t("auth.login_title");
@@ -246,26 +249,15 @@ async fn setup(
         ))
     };
     match result {
-        Ok(user) => {
-            let store = state.store.clone();
-            let agent = agent(&headers);
-            match blocking(move || sessions::start_blocking(&store, &user, &agent, "einrichtung"))
-                .await
-            {
-                Ok((secret, _)) => {
-                    if let Err(e) = crate::service::durable(&state).await {
-                        return l.error(e).into_response();
-                    }
-                    let mut res =
-                        Redirect::to("/admin/benutzer?hinweis=angemeldet").into_response();
-                    if let Some(c) = session_set_cookie(&state, &headers, &secret) {
-                        res.headers_mut().append(header::SET_COOKIE, c);
-                    }
-                    res
-                }
-                Err(e) => l.error(e).into_response(),
-            }
-        }
+        Ok(user) => match sessions::start(&state, user, &agent(&headers), "einrichtung").await {
+            Ok(secret) => logged_in(
+                &state,
+                &headers,
+                &secret,
+                "/admin/benutzer?hinweis=angemeldet",
+            ),
+            Err(e) => l.error(e).into_response(),
+        },
         Err(e) if e.status() < 500 => {
             let title = l.t("setup.title");
             (
@@ -418,26 +410,11 @@ async fn change_password(
         ))
     };
     match result {
-        Ok(user) => {
-            // Every session ended with the change; this browser gets a fresh one.
-            let store = state.store.clone();
-            let agent = agent(&headers);
-            match blocking(move || sessions::start_blocking(&store, &user, &agent, "passwort"))
-                .await
-            {
-                Ok((secret, _)) => {
-                    if let Err(e) = crate::service::durable(&state).await {
-                        return l.error(e).into_response();
-                    }
-                    let mut res = Redirect::to("/konto?hinweis=passwort").into_response();
-                    if let Some(c) = session_set_cookie(&state, &headers, &secret) {
-                        res.headers_mut().append(header::SET_COOKIE, c);
-                    }
-                    res
-                }
-                Err(e) => l.error(e).into_response(),
-            }
-        }
+        // Every session ended with the change; this browser gets a fresh one.
+        Ok(user) => match sessions::start(&state, user, &agent(&headers), "passwort").await {
+            Ok(secret) => logged_in(&state, &headers, &secret, "/konto?hinweis=passwort"),
+            Err(e) => l.error(e).into_response(),
+        },
         Err(e) if e.status() < 500 => {
             match account_view(
                 &state,
@@ -739,10 +716,7 @@ async fn sso_callback(
     .await
     {
         Ok((secret, _user, next)) => {
-            let mut res = Redirect::to(&safe_next(Some(&next))).into_response();
-            if let Some(c) = session_set_cookie(&state, &headers, &secret) {
-                res.headers_mut().append(header::SET_COOKIE, c);
-            }
+            let mut res = logged_in(&state, &headers, &secret, &safe_next(Some(&next)));
             if let Ok(v) =
                 format!("{SSO_COOKIE}=; Path=/anmelden/sso; HttpOnly; SameSite=Lax; Max-Age=0")
                     .parse()

@@ -157,11 +157,7 @@ pub(crate) fn cli_caller(state: &AppState, req: &Request) -> bool {
             .headers()
             .get(CLI_HEADER)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                let want = state.auth.cli_secret.as_bytes();
-                v.len() == want.len()
-                    && v.bytes().zip(want).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-            })
+            .is_some_and(|v| crate::service::auth::same_secret(v, &state.auth.cli_secret))
 }
 
 /// Resolves the actor and enforces "logged in or explicitly public".

@@ -39,14 +39,6 @@ fn new_token() -> String {
     hex::encode(rand::random::<[u8; 32]>())
 }
 
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 fn cookie_token(req: &Request) -> Option<String> {
     req.headers()
         .get_all(header::COOKIE)
@@ -171,7 +163,7 @@ pub(crate) async fn guard(mut req: Request) -> Result<(Request, Passed), Respons
                     }
                 }
             };
-            let ok = matches!((&existing, &supplied), (Some(c), Some(s)) if same(c, s));
+            let ok = matches!((&existing, &supplied), (Some(c), Some(s)) if crate::service::auth::same_secret(c, s));
             if !ok {
                 return Err(refuse(
                     &req,
@@ -214,9 +206,9 @@ mod tests {
     fn tokens_compare_exactly() {
         let t = new_token();
         assert_eq!(t.len(), 64);
-        assert!(same(&t, &t.clone()));
-        assert!(!same(&t, &new_token()));
-        assert!(!same(&t, &t[..63]));
+        assert!(crate::service::auth::same_secret(&t, &t.clone()));
+        assert!(!crate::service::auth::same_secret(&t, &new_token()));
+        assert!(!crate::service::auth::same_secret(&t, &t[..63]));
     }
 
     #[test]

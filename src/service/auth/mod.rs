@@ -16,6 +16,15 @@ pub mod users;
 
 use crate::domain::{GroupId, Role, TokenScope, UserId};
 
+/// Compares secrets in time independent of where they differ (only the length leaks).
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// How the actor authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {

@@ -61,6 +61,20 @@ pub fn start_blocking(
     Ok((secret, session))
 }
 
+/// Starts a session and makes it durable; returns the secret for the cookie.
+pub async fn start(
+    state: &AppState,
+    user: User,
+    agent: &str,
+    method: &'static str,
+) -> Result<String> {
+    let store = state.store.clone();
+    let agent = agent.to_owned();
+    let secret = blocking(move || Ok(start_blocking(&store, &user, &agent, method)?.0)).await?;
+    durable(state).await?;
+    Ok(secret)
+}
+
 /// Logs in with login and password. Failures are throttled per login and address and
 /// audited; every failure gives the same message, so logins cannot be enumerated.
 pub async fn login(

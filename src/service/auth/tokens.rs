@@ -20,14 +20,6 @@ fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 /// Creates a token for the user `login` synchronously; returns the record and the token
 /// string (the only time it is visible).
 pub fn create_blocking(
@@ -107,7 +99,7 @@ pub fn resolve_blocking(store: &Store, bearer: &str) -> Result<Option<Actor>> {
     let Some(mut token) = store.token(id)? else {
         return Ok(None);
     };
-    if !same(&token.secret_hash, &secret_hash(secret)) {
+    if !super::same_secret(&token.secret_hash, &secret_hash(secret)) {
         return Ok(None);
     }
     let Some(user) = store.user(token.user)?.filter(|u| u.active) else {
