@@ -182,6 +182,23 @@ async fn no_read_path_returns_or_counts_an_unreadable_article() {
             );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+        // A process whose steps link articles from every space.
+        let imported =
+            crate::processes::import(&app, crate::bpmn::fixture("gewerbe-iso-8859-1.bpmn")).await;
+        let pid = imported["id"].as_str().unwrap().to_owned();
+        let steps = ["Activity_Erfassen", "Activity_Gzr", "Activity_Informieren"];
+        let mut linked: HashMap<&str, Vec<String>> = HashMap::new();
+        for (id, _) in &world.articles {
+            let step = steps[rng.gen_range(0..steps.len())];
+            let res = app
+                .post_json(
+                    &format!("/api/v1/processes/{pid}/steps/{step}/links"),
+                    json!({"article_id": id, "kind": "FAQ"}),
+                )
+                .await;
+            assert_eq!(res.status, 201, "{}", res.text);
+            linked.entry(step).or_default().push(id.clone());
+        }
         for (u, token) in tokens.iter().enumerate() {
             let who = || As::Token(token.clone());
             let readable = world.readable(u);
@@ -258,6 +275,30 @@ async fn no_read_path_returns_or_counts_an_unreadable_article() {
                         );
                     }
                 }
+            }
+
+            for step in steps {
+                let got = app
+                    .get_as(
+                        &format!("/api/v1/processes/{pid}/steps/{step}/articles"),
+                        who(),
+                    )
+                    .await
+                    .json();
+                let got: Vec<&str> = got
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a["article_id"].as_str().unwrap())
+                    .collect();
+                let want = linked.get(step).map_or(0, |ids| {
+                    ids.iter().filter(|id| readable.contains(*id)).count()
+                });
+                assert_eq!(got.len(), want, "step {step} articles, {ctx}");
+                assert!(
+                    got.iter().all(|id| readable.contains(*id)),
+                    "step {step}, {ctx}"
+                );
             }
 
             let spaces = app.get_as("/api/v1/spaces", who()).await.json();
