@@ -644,3 +644,63 @@ async fn users_create_tokens_and_end_sessions_on_their_account_page() {
     );
     assert_eq!(app.get_as("/api/v1/me", As::Session(s)).await.status, 200);
 }
+
+#[tokio::test]
+async fn anonymous_reading_needs_the_switch_and_a_space_that_allows_it() {
+    let app = TestApp::new();
+    let public = app
+        .post_json("/api/v1/spaces", json!({"name": "Bürgerinfo"}))
+        .await
+        .json();
+    let slug = public["slug"].as_str().unwrap().to_owned();
+    app.put_json(
+        &format!("/api/v1/spaces/{slug}/acl"),
+        json!({"all_staff": "write", "anonymous_read": true}),
+    )
+    .await;
+    let open = app
+        .post_json(
+            "/api/v1/articles",
+            json!({"title": "Öffnungszeiten", "body": "Mo–Fr", "space": slug}),
+        )
+        .await
+        .json();
+    app.create("Intern", "nur für Beschäftigte").await;
+    let url = format!("/api/v1/articles/{}", open["id"].as_str().unwrap());
+    // Off by default, even for a space that allows it.
+    assert_eq!(app.get_as(&url, As::Anonymous).await.status, 401);
+    let on = app
+        .put_json("/api/v1/settings", json!({"anonymous_read": true}))
+        .await;
+    assert_eq!(on.status, 200, "{}", on.text);
+    assert_eq!(app.get_as(&url, As::Anonymous).await.status, 200);
+    assert_eq!(
+        app.get_as("/artikel/oeffnungszeiten", As::Anonymous)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.get_as("/artikel/intern", As::Anonymous).await.status,
+        404
+    );
+    let list = app.get_as("/api/v1/articles", As::Anonymous).await.json();
+    assert_eq!(list["total"], 1);
+    let found = app
+        .get_as("/api/v1/search?q=Intern", As::Anonymous)
+        .await
+        .json();
+    assert_eq!(found["total"], 0);
+    // Reading only: writes still need a login.
+    let write = app
+        .json_as(
+            "POST",
+            "/api/v1/articles",
+            json!({"title": "X", "body": "y"}),
+            As::Anonymous,
+        )
+        .await;
+    assert_eq!(write.status, 401);
+    let audit = app.get("/api/v1/audit?aktion=setting_changed").await.json();
+    assert_eq!(audit.as_array().unwrap().len(), 1);
+}
