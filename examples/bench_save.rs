@@ -19,7 +19,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let articles: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1000);
     let writers: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(4);
     let edits: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(2000);
-    let client = reqwest::Client::new();
+    // The API needs a token since accounts exist (bench/http.sh creates one with the CLI).
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Ok(token) = std::env::var("STAFETTE_TOKEN") {
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().expect("token is a valid header value"),
+        );
+    }
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("HTTP client");
 
     let mut ids = Vec::with_capacity(articles);
     let mut create_lat = Vec::with_capacity(articles);
