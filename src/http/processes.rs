@@ -45,6 +45,7 @@ pub(crate) fn router() -> Router<AppState> {
             get(edit_process_form).post(update_process),
         )
         .route("/prozesse/{id}/versionen", post(upload_revision))
+        .route("/prozesse/{id}/loeschen", post(delete_process))
         .route("/prozesse/{id}/versionen/{n}/datei", get(download_file))
         .route("/prozesse/{id}/diagramm.bpmn", get(diagram_xml))
         .route("/prozesse/{id}/schritte/{element_id}", get(show_step))
@@ -254,6 +255,18 @@ pub(super) const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("process.saved_notice", "Gespeichert.", "Saved."),
     (
+        "process.deleted_notice",
+        "Der Prozess ist gelöscht; die Artikel bleiben erhalten.",
+        "The process has been deleted; its articles remain.",
+    ),
+    ("process.delete", "Prozess löschen", "Delete process"),
+    (
+        "process.delete_hint",
+        "Löscht den Registereintrag, alle Modellversionen und Verknüpfungen. Die Artikel bleiben erhalten.",
+        "Deletes the register entry, every model version and all links. The articles remain.",
+    ),
+    ("process.versions", "Modellversionen", "Model versions"),
+    (
         "process.empty",
         "Noch keine Prozesse erfasst.",
         "No processes yet.",
@@ -272,6 +285,7 @@ fn notice(l: Layout, hint: Option<&str>) -> Layout {
         Some("angelegt") => "process.created_notice",
         Some("importiert") => "process.imported_notice",
         Some("gespeichert") => "process.saved_notice",
+        Some("geloescht") => "process.deleted_notice",
         _ => return l,
     };
     let text = l.t(key);
@@ -427,6 +441,7 @@ struct FormView {
     statuses: Vec<Choice>,
     error: Option<String>,
     is_new: bool,
+    delete_action: String,
 }
 
 fn form_view(
@@ -443,6 +458,7 @@ fn form_view(
     };
     FormView {
         l: l.titled(title),
+        delete_action: action.replace("/bearbeiten", "/loeschen"),
         action,
         statuses: status_choices(&form.status),
         form,
@@ -611,6 +627,18 @@ async fn update_process(
         }
         Err(e) => Err(l.error(e)),
     }
+}
+
+async fn delete_process(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    l: Layout,
+) -> Result<Response, HtmlError> {
+    let id = processes::parse_id(&id).map_err(|e| l.error(e))?;
+    processes::delete(&state, &actor(), id)
+        .await
+        .map_err(|e| l.error(e))?;
+    Ok(Redirect::to("/prozesse?hinweis=geloescht").into_response())
 }
 
 async fn upload_revision(
@@ -827,6 +855,19 @@ struct ProcessPage {
     detached: usize,
     coverage: CoverageRow,
     kinds: Vec<Choice>,
+    versions: Vec<VersionItem>,
+}
+
+#[derive(Debug)]
+struct VersionItem {
+    n: u32,
+    created: String,
+    by: String,
+    file_name: String,
+    warnings: usize,
+    reanchored: usize,
+    detached: usize,
+    file_url: String,
 }
 
 #[derive(Debug)]
@@ -863,8 +904,24 @@ async fn show_process(
         has_diagram: r.has_diagram && r.steps.iter().any(|s| s.has_shape),
         file_url: format!("/prozesse/{id}/versionen/{}/datei", r.n),
     });
+    let versions = processes::revisions(&state, id)
+        .await
+        .map_err(|e| l.error(e))?
+        .iter()
+        .map(|r| VersionItem {
+            n: r.n,
+            created: l.when(&r.created_at),
+            by: r.created_by.clone(),
+            file_name: r.file_name.clone().unwrap_or_default(),
+            warnings: r.warnings.len(),
+            reanchored: r.anchors.reanchored.len(),
+            detached: r.anchors.suggested + r.anchors.orphaned,
+            file_url: format!("/prozesse/{id}/versionen/{}/datei", r.n),
+        })
+        .collect();
     let l = notice(l, q.hinweis.as_deref()).titled(v.process.title.clone());
     Ok(ProcessPage {
+        versions,
         l,
         id: id.to_string(),
         leika: v

@@ -33,9 +33,12 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route(
             "/api/v1/processes/{id}",
-            get(get_process).put(update_process),
+            get(get_process).put(update_process).delete(delete_process),
         )
-        .route("/api/v1/processes/{id}/revisions", post(import_revision))
+        .route(
+            "/api/v1/processes/{id}/revisions",
+            post(import_revision).get(list_revisions),
+        )
         .route(
             "/api/v1/processes/{id}/revisions/{n}/file",
             get(download_revision),
@@ -430,6 +433,55 @@ async fn update_process(
     get_process(State(state), Path(id.to_string())).await
 }
 
+async fn delete_process(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    processes::delete(&state, &Actor::anonymous(), id_of(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn list_revisions(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = id_of(&id)?;
+    let revs = processes::revisions(&state, id).await?;
+    #[derive(Serialize)]
+    struct RevisionJson {
+        n: u32,
+        created_at: String,
+        created_by: String,
+        file_name: Option<String>,
+        size: usize,
+        sha256: String,
+        encoding: String,
+        exporter: Option<String>,
+        warnings: Vec<String>,
+        counts: ModelCounts,
+        anchors: AnchorReport,
+        file_url: String,
+    }
+    let list: Vec<RevisionJson> = revs
+        .iter()
+        .map(|r| RevisionJson {
+            n: r.n,
+            created_at: rfc3339(r.created_at),
+            created_by: r.created_by.clone(),
+            file_name: r.file_name.clone(),
+            size: r.size,
+            sha256: r.sha256.clone(),
+            encoding: r.encoding.clone(),
+            exporter: r.exporter.clone(),
+            warnings: r.warnings.clone(),
+            counts: r.counts(),
+            anchors: r.anchors.clone(),
+            file_url: format!("/api/v1/processes/{id}/revisions/{}/file", r.n),
+        })
+        .collect();
+    Ok(axum::Json(list).into_response())
+}
+
 async fn download_revision(
     State(state): State<AppState>,
     Path((id, n)): Path<(String, u32)>,
@@ -800,10 +852,12 @@ pub(crate) fn openapi_paths() -> serde_json::Value {
         "/api/v1/processes/{id}": {
             "parameters": [pid],
             "get": {"summary": "Prozess mit aktueller Modellversion, Zählungen, Import-Hinweisen und Zuordnungsbericht", "responses": {"200": json_ok("OK", schema("Process")), "404": problem()}},
+            "delete": {"summary": "Prozess mit allen Modellversionen und Verknüpfungen löschen (Artikel bleiben)", "responses": {"204": {"description": "Gelöscht"}, "404": problem()}},
             "put": {"summary": "Registerangaben ändern", "requestBody": {"content": {"application/json": {"schema": schema("ProcessInput")}}}, "responses": {"200": json_ok("OK", schema("Process")), "400": problem(), "404": problem()}}
         },
         "/api/v1/processes/{id}/revisions": {
             "parameters": [pid],
+            "get": {"summary": "Alle Modellversionen, neueste zuerst (Hinweise, Zählungen, Zuordnungsbericht, Datei)", "responses": {"200": {"description": "OK"}, "404": problem()}},
             "post": {"summary": "Neue Modellversion importieren; Verknüpfungen werden übernommen (gleiche IDs), per Fingerabdruck neu zugeordnet oder als Vorschlag/verwaist gemeldet", "parameters": import_params, "requestBody": upload,
                 "responses": {"201": created, "400": problem(), "404": problem(), "413": problem()}}
         },

@@ -1199,3 +1199,72 @@ async fn links_survive_a_tool_roundtrip_that_rewrites_every_id() {
         assert_eq!(s["candidates"][0]["name"], s["step"]["name"], "{s}");
     }
 }
+
+#[tokio::test]
+async fn deleting_a_process_removes_versions_links_and_search_hits() {
+    let app = TestApp::new();
+    let a = app.create("Gewerbezentralregister-Anleitung", "x").await;
+    let p = import(&app, fixture("gewerbe-iso-8859-1.bpmn")).await;
+    let pid = p["id"].as_str().unwrap();
+    link(
+        &app,
+        pid,
+        "Activity_Gzr",
+        a["id"].as_str().unwrap(),
+        "arbeitsanweisung",
+    )
+    .await;
+    post_bytes(
+        &app,
+        &format!("/api/v1/processes/{pid}/revisions"),
+        "application/xml",
+        fixture("gewerbe-utf-16.bpmn"),
+    )
+    .await;
+    let revs = app
+        .get(&format!("/api/v1/processes/{pid}/revisions"))
+        .await
+        .json();
+    assert_eq!(revs.as_array().unwrap().len(), 2);
+    assert_eq!(revs[0]["n"], 2);
+    assert_eq!(revs[1]["encoding"], "windows-1252");
+    assert!(
+        app.get(&format!("/prozesse/{pid}"))
+            .await
+            .text
+            .contains("Modellversionen")
+    );
+
+    let res = app
+        .post_form(&format!("/prozesse/{pid}/loeschen"), &[])
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    assert_eq!(
+        app.get(&format!("/api/v1/processes/{pid}")).await.status,
+        404
+    );
+    assert_eq!(
+        app.delete(&format!("/api/v1/processes/{pid}")).await.status,
+        404
+    );
+    let page = app
+        .get(&format!("/artikel/{}", a["slug"].as_str().unwrap()))
+        .await;
+    assert!(!page.text.contains("Verwendet in"));
+    let hits = app.get("/api/v1/search?q=abfragen").await.json();
+    assert!(
+        hits["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| !h["url"].as_str().unwrap().contains(pid)),
+        "{hits}"
+    );
+    // The article itself stays.
+    assert_eq!(
+        app.get(&format!("/api/v1/articles/{}", a["id"].as_str().unwrap()))
+            .await
+            .status,
+        200
+    );
+}

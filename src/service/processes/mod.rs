@@ -31,7 +31,7 @@ pub mod search;
 pub use read::{
     AnchorIssue, AnchorsView, Coverage, CoverageRow, LinkedArticle, ProcessSummary, ProcessView,
     StepView, Usage, anchors, article_usage, coverage, coverage_by_unit, coverage_csv, diagram,
-    get, list, raw_file, step, steps,
+    get, list, raw_file, revisions, step, steps,
 };
 
 /// Largest accepted upload (the import routes raise axum's 2 MiB body limit to this).
@@ -608,3 +608,32 @@ pub async fn create_article_for_step(
 
 /// The Arbeitsanweisung template, the body of articles created for a step.
 const STEP_TEMPLATE: &str = include_str!("../../../web/templates/vorlagen/arbeitsanweisung.md");
+
+/// Deletes a process with its model versions and links (articles stay). The step
+/// documents leave the search index.
+#[instrument(skip_all, fields(process = %id))]
+pub async fn delete(state: &AppState, actor: &Actor, id: ProcessId) -> Result<()> {
+    refuse_if_failed(state)?;
+    let _ = actor;
+    let store = state.store.clone();
+    let _gate = state.write_gate.read().await;
+    let old = blocking(move || {
+        locked(|| {
+            let p = load(&store, id)?;
+            let rev = if p.has_model() {
+                store.process_revision(id, p.revision)?
+            } else {
+                None
+            };
+            store.delete_process(id)?;
+            Ok(rev.map(|r| (p, r)))
+        })
+    })
+    .await?;
+    make_durable(state).await?;
+    if let Some((p, rev)) = old {
+        search::remove(state, &p, &rev).await;
+    }
+    tracing::info!(process = %id, "process deleted");
+    Ok(())
+}

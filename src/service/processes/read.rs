@@ -526,3 +526,19 @@ pub async fn article_usage(
     })
     .await
 }
+
+/// All model revisions of a process, newest first.
+pub async fn revisions(state: &AppState, id: ProcessId) -> Result<Vec<ProcessRevision>> {
+    let store = state.store.clone();
+    blocking(move || {
+        let p = load(&store, id)?;
+        let mut out = Vec::new();
+        for n in (1..=p.revision).rev() {
+            if let Some(r) = store.process_revision(id, n)? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    })
+    .await
+}

@@ -148,6 +148,24 @@ pub async fn reindex(state: &AppState, id: ProcessId) {
     }
 }
 
+/// Removes the step documents of a deleted process (failures are logged, see [`reindex`]).
+pub async fn remove(state: &AppState, p: &Process, rev: &ProcessRevision) {
+    let ids: Vec<String> = step_docs(p, rev).into_iter().map(|d| d.id).collect();
+    let index = state.search.index().clone();
+    let done = blocking(move || {
+        for id in &ids {
+            index.delete(id).map_err(index_error)?;
+        }
+        index
+            .commit(index.last_seq().unwrap_or(0))
+            .map_err(index_error)
+    })
+    .await;
+    if let Err(e) = done {
+        tracing::error!(error = %e, process = %p.id, "removing process steps from the index failed");
+    }
+}
+
 /// Whether an index document id belongs to a step.
 pub fn is_step_doc(id: &str) -> bool {
     id.starts_with(ID_PREFIX)
