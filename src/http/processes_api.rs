@@ -72,6 +72,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/api/v1/processes/{id}/coverage", get(process_coverage))
         .route("/api/v1/coverage", get(unit_coverage))
+        .route("/api/v1/articles/{id}/steps", get(article_steps))
 }
 
 /// Register fields (JSON create and update).
@@ -431,6 +432,44 @@ async fn update_process(
     let id = id_of(&id)?;
     processes::update(&state, &Actor::anonymous(), id, body.into()).await?;
     get_process(State(state), Path(id.to_string())).await
+}
+
+/// `GET /api/v1/articles/{id}/steps`: the process steps an article is linked to
+/// ("Verwendet in").
+async fn article_steps(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let actor = Actor::anonymous();
+    let usage = processes::article_usage_by_ref(&state, &actor, id).await?;
+    #[derive(Serialize)]
+    struct UsageJson {
+        process_id: String,
+        process_title: String,
+        element_id: String,
+        name: String,
+        #[serde(rename = "type")]
+        bpmn_type: String,
+        lane_path: Vec<String>,
+        link_id: String,
+        kind: &'static str,
+        url: String,
+    }
+    let list: Vec<UsageJson> = usage
+        .iter()
+        .map(|u| UsageJson {
+            process_id: u.process.id.to_string(),
+            process_title: u.process.title.clone(),
+            element_id: u.step.element_id.clone(),
+            name: u.step.name.clone(),
+            bpmn_type: u.step.bpmn_type.clone(),
+            lane_path: u.step.lane_path.clone(),
+            link_id: u.link.id.to_string(),
+            kind: u.link.kind.key(),
+            url: step_url(u.process.id, &u.step.element_id),
+        })
+        .collect();
+    Ok(axum::Json(list).into_response())
 }
 
 async fn delete_process(
@@ -909,6 +948,10 @@ pub(crate) fn openapi_paths() -> serde_json::Value {
         "/api/v1/processes/{id}/coverage": {
             "parameters": [pid, {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}}],
             "get": {"summary": "Abdeckung der Aktivitäten mit Artikeln (CSV: Semikolon, UTF-8 mit BOM)", "responses": {"200": {"description": "JSON oder text/csv"}, "404": problem()}}
+        },
+        "/api/v1/articles/{id}/steps": {
+            "parameters": [{"name": "id", "in": "path", "required": true, "description": "Artikel-ID oder Slug", "schema": {"type": "string"}}],
+            "get": {"summary": "Prozessschritte, mit denen der Artikel verknüpft ist (Verwendet in)", "responses": {"200": {"description": "[{process_id, process_title, element_id, name, type, lane_path, link_id, kind, url}]"}, "404": problem()}}
         },
         "/api/v1/coverage": {
             "get": {"summary": "Abdeckung je Organisationseinheit", "parameters": [{"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}}], "responses": {"200": {"description": "JSON oder text/csv"}}}

@@ -423,6 +423,18 @@ async fn links_are_created_listed_and_deleted() {
             .contains(&format!("/prozesse/{pid}/schritte/Activity_Erfassen"))
     );
 
+    let used = app
+        .get(&format!(
+            "/api/v1/articles/{}/steps",
+            a["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(used.status, 200, "{}", used.text);
+    let used = used.json();
+    assert_eq!(used[0]["element_id"], "Activity_Erfassen");
+    assert_eq!(used[0]["process_id"], pid);
+    assert_eq!(used[0]["kind"], "arbeitsanweisung");
+
     // Trashed articles disappear from the step.
     let del = app
         .delete(&format!("/api/v1/articles/{}", b["id"].as_str().unwrap()))

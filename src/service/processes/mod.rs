@@ -30,8 +30,8 @@ pub mod search;
 
 pub use read::{
     AnchorIssue, AnchorsView, Coverage, CoverageRow, LinkedArticle, ProcessSummary, ProcessView,
-    StepView, Usage, anchors, article_usage, coverage, coverage_by_unit, coverage_csv, diagram,
-    get, list, raw_file, revisions, step, steps,
+    StepView, Usage, anchors, article_usage, article_usage_by_ref, coverage, coverage_by_unit,
+    coverage_csv, diagram, get, list, raw_file, revisions, step, steps,
 };
 
 /// Largest accepted upload (the import routes raise axum's 2 MiB body limit to this).
