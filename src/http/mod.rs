@@ -16,6 +16,8 @@ mod multipart;
 mod openapi;
 mod processes;
 mod processes_api;
+mod processes_openapi;
+mod processes_texts;
 mod search;
 mod views;
 
