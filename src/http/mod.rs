@@ -17,6 +17,7 @@ mod openapi;
 mod processes;
 mod processes_api;
 mod processes_openapi;
+mod processes_review;
 mod processes_texts;
 mod search;
 mod views;
