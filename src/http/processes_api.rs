@@ -598,9 +598,8 @@ struct LinkBody {
     /// Defaults to Arbeitsanweisung, the most common kind.
     #[serde(default = "default_kind")]
     kind: LinkKind,
-    /// Ignored: links are appended; kept so clients may send it.
+    /// Position among the step's links; default: last.
     #[serde(default)]
-    #[allow(dead_code)]
     order: Option<u32>,
 }
 
@@ -614,13 +613,14 @@ async fn create_link(
     ApiJson(body): ApiJson<LinkBody>,
 ) -> Result<Response, ApiError> {
     let id = id_of(&id)?;
-    let link = processes::link(
+    let link = processes::link_at(
         &state,
         &Actor::anonymous(),
         id,
         element_id,
         body.article_id,
         body.kind,
+        body.order,
     )
     .await?;
     let location = format!("/api/v1/processes/{id}/links/{}", link.id);

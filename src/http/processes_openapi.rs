@@ -69,7 +69,8 @@ pub(crate) fn openapi_paths() -> serde_json::Value {
         "/api/v1/processes/{id}/steps/{element_id}/links": {
             "parameters": [pid, el],
             "post": {"summary": "Artikel mit dem Schritt verknüpfen", "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["article_id", "kind"], "properties": {
-                "article_id": {"type": "string", "description": "Artikel-ID, Slug oder Titel"}, "kind": schema("LinkKind")}}}}},
+                "article_id": {"type": "string", "description": "Artikel-ID, Slug oder Titel"}, "kind": schema("LinkKind"),
+                "order": {"type": "integer", "minimum": 0, "description": "Position unter den Artikeln des Schritts (Standard: am Ende)"}}}}}},
                 "responses": {"201": json_ok("Angelegt", schema("Link")), "400": problem(), "404": problem(), "409": problem()}}
         },
         "/api/v1/processes/{id}/steps/{element_id}/links/{link_id}": {

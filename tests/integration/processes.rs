@@ -357,6 +357,31 @@ async fn links_are_created_listed_and_deleted() {
     assert_eq!(l2["kind"], "rechtsgrundlage");
     assert_eq!(l2["order"], 1);
 
+    // An explicit order puts a link first.
+    let c = app.create("Sonderfall Reisegewerbe", "x").await;
+    let first = app
+        .post_json(
+            &format!("/api/v1/processes/{pid}/steps/Activity_Erfassen/links"),
+            json!({"article_id": c["id"], "kind": "sonderfall", "order": 0}),
+        )
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let ordered = app
+        .get(&format!(
+            "/api/v1/processes/{pid}/steps/Activity_Erfassen/articles"
+        ))
+        .await
+        .json();
+    assert_eq!(ordered.as_array().unwrap().len(), 3);
+    assert_eq!(ordered[0]["title"], "Sonderfall Reisegewerbe");
+    assert_eq!(ordered[1]["title"], "Gewerbeanzeige erfassen");
+    assert_eq!(ordered[2]["order"], 2);
+    app.delete(&format!(
+        "/api/v1/processes/{pid}/links/{}",
+        first.json()["id"].as_str().unwrap()
+    ))
+    .await;
+
     let dup = app
         .post_json(
             &format!("/api/v1/processes/{pid}/steps/Activity_Erfassen/links"),

@@ -366,6 +366,21 @@ pub async fn link(
     article: String,
     kind: LinkKind,
 ) -> Result<StepLink> {
+    link_at(state, actor, id, element_id, article, kind, None).await
+}
+
+/// [`link`] with an explicit position among the step's links (`None`: last). Links
+/// with equal positions keep their creation order.
+#[instrument(skip_all, fields(process = %id, element = %element_id))]
+pub async fn link_at(
+    state: &AppState,
+    actor: &Actor,
+    id: ProcessId,
+    element_id: String,
+    article: String,
+    kind: LinkKind,
+    order: Option<u32>,
+) -> Result<StepLink> {
     refuse_if_failed(state)?;
     let store = state.store.clone();
     let actor = actor.clone();
@@ -402,7 +417,27 @@ pub async fn link(
                     "Dieser Artikel ist mit diesem Schritt bereits so verknüpft.".to_owned(),
                 ));
             }
-            let order = same_step.iter().map(|l| l.order + 1).max().unwrap_or(0);
+            let last = same_step
+                .iter()
+                .map(|l| l.order.saturating_add(1))
+                .max()
+                .unwrap_or(0);
+            // An explicit position moves the links at and after it one down.
+            let (order, shifted): (u32, Vec<StepLink>) = match order {
+                Some(o) if o < last => (
+                    o,
+                    same_step
+                        .iter()
+                        .filter(|l| l.order >= o)
+                        .map(|l| {
+                            let mut l = (*l).clone();
+                            l.order = l.order.saturating_add(1);
+                            l
+                        })
+                        .collect(),
+                ),
+                _ => (last, Vec::new()),
+            };
             let link = StepLink {
                 id: LinkId::new(),
                 process: id,
@@ -414,10 +449,12 @@ pub async fn link(
                 created_by: actor.login.clone(),
                 anchor: Anchor::Anchored,
             };
+            let mut upsert = shifted;
+            upsert.push(link.clone());
             store.write_process(&ProcessWrite {
                 process: p,
                 revision: None,
-                upsert_links: vec![link.clone()],
+                upsert_links: upsert,
                 remove_links: Vec::new(),
             })?;
             Ok(link)
