@@ -546,14 +546,43 @@ pub(crate) fn bpmn_download(p: &Process, n: u32, raw: Vec<u8>) -> Response {
     res
 }
 
+#[derive(Debug, Default, Deserialize)]
+struct StepFilter {
+    /// BPMN element name, e.g. `userTask`.
+    #[serde(rename = "type")]
+    bpmn_type: Option<String>,
+    /// `activity`, `task`, `subprocess`, `callactivity`, `event` or `gateway`.
+    kind: Option<String>,
+}
+
+impl StepFilter {
+    fn admits(&self, s: &StoredStep) -> bool {
+        use crate::domain::bpmn::StepKind;
+        let type_ok = self.bpmn_type.as_deref().is_none_or(|t| t == s.bpmn_type);
+        let kind_ok = match self.kind.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None => true,
+            Some("activity") => s.kind().is_activity(),
+            Some("task") => s.kind() == StepKind::Task,
+            Some("subprocess") => s.kind() == StepKind::SubProcess,
+            Some("callactivity") => s.kind() == StepKind::CallActivity,
+            Some("event") => s.kind() == StepKind::Event,
+            Some("gateway") => s.kind() == StepKind::Gateway,
+            Some(_) => false,
+        };
+        type_ok && kind_ok
+    }
+}
+
 async fn list_steps(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    ApiQuery(filter): ApiQuery<StepFilter>,
 ) -> Result<Response, ApiError> {
     let v = processes::steps(&state, &Actor::anonymous(), id_of(&id)?).await?;
     let steps: Vec<StepJson> = v
         .steps
         .iter()
+        .filter(|s| filter.admits(&s.step))
         .map(|s| StepJson::new(&v.process, s))
         .collect();
     Ok(axum::Json(steps).into_response())

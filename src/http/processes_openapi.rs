@@ -56,7 +56,9 @@ pub(crate) fn openapi_paths() -> serde_json::Value {
         },
         "/api/v1/processes/{id}/steps": {
             "parameters": [pid],
-            "get": {"summary": "Alle Schritte (Aufgaben, Teilprozesse, Aufrufe, Ereignisse, Gateways) mit verknüpften Artikeln", "responses": {"200": json_ok("OK", json!({"type": "array", "items": schema("Step")})), "404": problem()}}
+            "get": {"summary": "Alle Schritte (Aufgaben, Teilprozesse, Aufrufe, Ereignisse, Gateways) mit verknüpften Artikeln",
+                "parameters": [{"name": "type", "in": "query", "schema": {"type": "string"}, "description": "BPMN-Elementname, z. B. userTask"},
+                    {"name": "kind", "in": "query", "schema": {"enum": ["activity", "task", "subprocess", "callactivity", "event", "gateway"]}}], "responses": {"200": json_ok("OK", json!({"type": "array", "items": schema("Step")})), "404": problem()}}
         },
         "/api/v1/processes/{id}/steps/{element_id}": {
             "parameters": [pid, el],

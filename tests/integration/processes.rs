@@ -211,6 +211,26 @@ async fn importing_the_latin1_municipal_model_gives_steps_lanes_and_documentatio
         format!("/prozesse/{id}/schritte/Activity_Fuehrungszeugnis")
     );
 
+    let activities = app
+        .get(&format!("/api/v1/processes/{id}/steps?kind=activity"))
+        .await
+        .json();
+    assert_eq!(activities.as_array().unwrap().len(), 11);
+    let gateways = app
+        .get(&format!(
+            "/api/v1/processes/{id}/steps?type=exclusiveGateway"
+        ))
+        .await
+        .json();
+    assert!(
+        gateways
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["type"] == "exclusiveGateway")
+    );
+    assert!(!gateways.as_array().unwrap().is_empty());
+
     // The raw file is kept byte for byte.
     let file = app
         .get(&format!("/api/v1/processes/{id}/revisions/1/file"))
