@@ -44,6 +44,7 @@ pub fn open_state(config: config::Config) -> Result<AppState, error::AppError> {
 /// Starts the background work (the search indexer) on the current Tokio runtime.
 pub fn start_background(state: &AppState) {
     tokio::spawn(service::search::run_indexer(state.clone()));
+    tokio::spawn(service::processes::search::refresh_all(state.clone()));
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then flushes.

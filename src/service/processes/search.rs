@@ -5,8 +5,8 @@
 //! Steps are not in the article outbox. A durable process write calls [`reindex`],
 //! which replaces the process's step documents and commits; `service::search`'s
 //! rebuild calls [`index_all`], so `stafette reindex` restores them from sled. A crash
-//! between the durable write and the commit leaves the index stale until the next write
-//! to that process or a reindex.
+//! between the durable write and the commit is healed by [`refresh_all`] on the next
+//! start.
 
 use stafette_index::{IndexDoc, SearchIndex};
 
@@ -129,6 +129,29 @@ pub fn index_all(store: &Store, index: &SearchIndex) -> Result<usize> {
         }
     }
     Ok(n)
+}
+
+/// Re-feeds every process's steps once at startup, so a crash between a durable process
+/// write and its index commit heals itself. Failures are logged.
+pub async fn refresh_all(state: AppState) {
+    let store = state.store.clone();
+    let index = state.search.index().clone();
+    let done = blocking(move || {
+        if store.process_count() == 0 {
+            return Ok(0);
+        }
+        let n = index_all(&store, &index)?;
+        index
+            .commit(index.last_seq().unwrap_or(0))
+            .map_err(index_error)?;
+        Ok(n)
+    })
+    .await;
+    match done {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(steps = n, "process steps re-indexed"),
+        Err(e) => tracing::error!(error = %e, "re-indexing process steps failed"),
+    }
 }
 
 /// Updates the step documents of a process after a durable write. Failures are logged,
