@@ -189,6 +189,17 @@ pub async fn remove(state: &AppState, p: &Process, rev: &ProcessRevision) {
     }
 }
 
+/// Whether a step hit still belongs to an existing process with a model (the index may
+/// lag behind a deletion). Cheap: one record lookup, no revision decoding.
+pub fn is_live(store: &Store, doc_id: &str) -> bool {
+    doc_id
+        .strip_prefix(ID_PREFIX)
+        .and_then(|rest| rest.split_once(':'))
+        .and_then(|(pid, _)| pid.parse::<ProcessId>().ok())
+        .and_then(|pid| store.process(pid).ok().flatten())
+        .is_some_and(|p| p.has_model())
+}
+
 /// Whether an index document id belongs to a step.
 pub fn is_step_doc(id: &str) -> bool {
     id.starts_with(ID_PREFIX)
