@@ -156,3 +156,107 @@ pub fn candidates_for(old: &StoredStep, new: &ProcessRevision) -> Vec<String> {
     out.truncate(5);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ArticleId;
+    use crate::domain::process::{LinkId, LinkKind, ProcessId};
+
+    fn step(id: &str, ty: &str, name: &str) -> StoredStep {
+        StoredStep {
+            element_id: id.to_owned(),
+            bpmn_type: ty.to_owned(),
+            name: name.to_owned(),
+            process_id: "P".to_owned(),
+            pool: None,
+            lane_path: vec!["Amt".to_owned()],
+            parent: None,
+            parent_name: None,
+            documentation: String::new(),
+            has_shape: true,
+            called_element: None,
+            attached_to: None,
+            event_definition: None,
+            triggered_by_event: false,
+        }
+    }
+
+    fn revision(n: u32, steps: Vec<StoredStep>) -> ProcessRevision {
+        ProcessRevision {
+            n,
+            created_at: 0,
+            created_by: String::new(),
+            file_name: None,
+            size: 0,
+            sha256: String::new(),
+            encoding: String::new(),
+            exporter: None,
+            model_name: None,
+            has_diagram: false,
+            warnings: Vec::new(),
+            pools: Vec::new(),
+            lanes: Vec::new(),
+            steps,
+            flows: Vec::new(),
+            anchors: AnchorReport::default(),
+        }
+    }
+
+    fn link(element: &str) -> StepLink {
+        StepLink {
+            id: LinkId::new(),
+            process: ProcessId::new(),
+            element_id: element.to_owned(),
+            article: ArticleId::new(),
+            kind: LinkKind::Checkliste,
+            order: 0,
+            created_at: 0,
+            created_by: String::new(),
+            anchor: Anchor::Anchored,
+        }
+    }
+
+    #[test]
+    fn keeps_moves_suggests_and_orphans() {
+        let old = revision(
+            1,
+            vec![
+                step("A", "userTask", "Antrag prüfen"),
+                step("B", "task", "Ablegen"),
+                step("C", "task", "Ablegen "),
+                step("D", "task", "Weg"),
+                step("E", "subProcess", "Prüfung"),
+            ],
+        );
+        let new = revision(
+            2,
+            vec![
+                step("A", "userTask", "Antrag prüfen"),
+                step("x1", "task", "Ablegen"),
+                step("x2", "task", "ablegen"),
+                step("x3", "callActivity", "Prüfung"),
+            ],
+        );
+        let links: Vec<StepLink> = ["A", "B", "C", "D", "E"].iter().map(|e| link(e)).collect();
+        let (changed, report) = reanchor(&links, Some(&old), &new);
+        assert_eq!(report.kept, 1);
+        assert!(report.reanchored.is_empty());
+        // B and C share a fingerprint (two "Ablegen" tasks), E changed type: suggestions.
+        assert_eq!(report.suggested, 3);
+        assert_eq!(report.orphaned, 1);
+        assert_eq!(changed.len(), 4);
+        let d = changed.iter().find(|l| l.element_id == "D").unwrap();
+        assert!(matches!(&d.anchor, Anchor::Detached { candidates, .. } if candidates.is_empty()));
+        let e = changed.iter().find(|l| l.element_id == "E").unwrap();
+        assert!(matches!(&e.anchor, Anchor::Detached { candidates, .. } if candidates == &["x3"]));
+
+        // The next import brings "Weg" back under a new id: the orphan is re-anchored.
+        let newer = revision(3, vec![step("y", "task", "Weg")]);
+        let detached: Vec<StepLink> = changed.clone();
+        let (again, report) = reanchor(&detached, Some(&new), &newer);
+        assert_eq!(report.reanchored.len(), 1);
+        assert_eq!(report.reanchored[0].to, "y");
+        assert!(again.iter().any(|l| l.element_id == "y" && l.is_anchored()));
+    }
+}
