@@ -1325,3 +1325,38 @@ async fn deleting_a_process_removes_versions_links_and_search_hits() {
         200
     );
 }
+
+#[tokio::test]
+async fn backups_carry_processes_revisions_files_and_links() {
+    let app = TestApp::new();
+    let a = app.create("Anleitung Erfassung", "x").await;
+    let p = import(&app, fixture("gewerbe-iso-8859-1.bpmn")).await;
+    let pid = p["id"].as_str().unwrap().to_owned();
+    link(
+        &app,
+        &pid,
+        "Activity_Erfassen",
+        a["id"].as_str().unwrap(),
+        "checkliste",
+    )
+    .await;
+    let mut buf = Vec::new();
+    stafette::store::write_backup(&app.state.store, &mut buf).unwrap();
+    let restored = stafette::store::Store::temporary().unwrap();
+    stafette::store::read_backup(&mut buf.as_slice(), &restored).unwrap();
+    let id = pid.parse().unwrap();
+    let process = restored.process(id).unwrap().unwrap();
+    assert_eq!(process.revision, 1);
+    let rev = restored.process_revision(id, 1).unwrap().unwrap();
+    assert_eq!(rev.steps.len(), 23);
+    assert_eq!(
+        restored.process_file(id, 1).unwrap().unwrap(),
+        fixture("gewerbe-iso-8859-1.bpmn")
+    );
+    let links = restored.process_links(id).unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        restored.article_step_links(links[0].article).unwrap().len(),
+        1
+    );
+}
