@@ -1360,3 +1360,39 @@ async fn backups_carry_processes_revisions_files_and_links() {
         1
     );
 }
+
+#[tokio::test]
+async fn an_acknowledged_import_survives_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut server = crate::socket::Server::start(&data).await;
+    let client = reqwest::Client::new();
+    let res = client
+        .post(format!("{}/api/v1/processes", server.base))
+        .header("content-type", "application/xml")
+        .body(fixture("wohngeldantrag-pruefen.bpmn"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let p: Value = res.json().await.unwrap();
+    server.child.kill().unwrap(); // SIGKILL: no graceful flush
+    server.child.wait().unwrap();
+    drop(server);
+    let server = crate::socket::Server::start(&data).await;
+    let res = client
+        .get(format!(
+            "{}/api/v1/processes/{}/steps",
+            server.base,
+            p["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let steps: Value = res.json().await.unwrap();
+    assert_eq!(
+        steps.as_array().unwrap().len(),
+        p["counts"]["steps"].as_u64().unwrap() as usize
+    );
+}
