@@ -24,7 +24,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Ok(token) = std::env::var("STAFETTE_TOKEN") {
         headers.insert(
             reqwest::header::AUTHORIZATION,
-            format!("Bearer {token}").parse().expect("token is a valid header value"),
+            format!("Bearer {token}")
+                .parse()
+                .expect("token is a valid header value"),
         );
     }
     let client = reqwest::Client::builder()

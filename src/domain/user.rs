@@ -307,11 +307,13 @@ pub enum AuditAction {
     ArticleRestored,
     /// Backup restored.
     BackupRestored,
+    /// Process (register entry, model versions, links) deleted.
+    ProcessDeleted,
 }
 
 impl AuditAction {
     /// All actions, for filters.
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 17] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Logout,
@@ -328,6 +330,7 @@ impl AuditAction {
         AuditAction::ArticleDeleted,
         AuditAction::ArticleRestored,
         AuditAction::BackupRestored,
+        AuditAction::ProcessDeleted,
     ];
 
     /// The stable name used in the API, CSV and filters.
@@ -349,6 +352,7 @@ impl AuditAction {
             AuditAction::ArticleDeleted => "article_deleted",
             AuditAction::ArticleRestored => "article_restored",
             AuditAction::BackupRestored => "backup_restored",
+            AuditAction::ProcessDeleted => "process_deleted",
         }
     }
 }

@@ -103,7 +103,7 @@ impl Lang {
 static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = LazyLock::new(|| {
     TEXTS
         .iter()
-        .chain(super::processes::TEXTS)
+        .chain(super::processes_texts::TEXTS)
         .map(|(k, de, en)| (*k, (*de, *en)))
         .collect()
 });
@@ -611,7 +611,10 @@ mod tests {
 
     #[test]
     fn every_key_is_unique_and_translated() {
-        let all: Vec<_> = TEXTS.iter().chain(super::super::processes::TEXTS).collect();
+        let all: Vec<_> = TEXTS
+            .iter()
+            .chain(super::super::processes_texts::TEXTS)
+            .collect();
         for (i, (k, de, en)) in all.iter().enumerate() {
             assert!(!de.is_empty() && !en.is_empty(), "{k}");
             assert!(

@@ -42,13 +42,13 @@ pub(crate) fn document() -> Value {
     doc["security"] = json!([{"bearer": []}, {"session": []}]);
     if let (Some(paths), Value::Object(processes)) = (
         doc["paths"].as_object_mut(),
-        super::processes_api::openapi_paths(),
+        super::processes_openapi::openapi_paths(),
     ) {
         paths.extend(processes);
     }
     if let (Some(schemas), Value::Object(processes)) = (
         doc["components"]["schemas"].as_object_mut(),
-        super::processes_api::openapi_schemas(),
+        super::processes_openapi::openapi_schemas(),
     ) {
         schemas.extend(processes);
     }

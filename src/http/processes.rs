@@ -21,7 +21,7 @@ use serde::Deserialize;
 use super::error::HtmlError;
 use super::extract::HtmlForm;
 use super::multipart;
-use super::processes_api::{bpmn_download, csv_response};
+use super::processes_api::bpmn_download;
 use super::views::Layout;
 use crate::domain::process::{
     LinkKind, Process, ProcessId, ProcessInput, ProcessStatus, StoredStep, type_label,
@@ -29,22 +29,25 @@ use crate::domain::process::{
 use crate::error::AppError;
 use crate::service::Actor;
 use crate::service::processes::{
-    self, AnchorIssue, CoverageRow, ProcessView, StepView, Upload, search::step_url,
+    self, CoverageRow, ProcessView, StepView, Upload, search::step_url,
 };
 use crate::state::AppState;
+
+use super::processes_review as review;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/prozesse", get(list_processes).post(create_process))
         .route("/prozesse/neu", get(new_process_form))
-        .route("/prozesse/abdeckung", get(unit_coverage))
-        .route("/prozesse/abdeckung.csv", get(unit_coverage_csv))
+        .route("/prozesse/abdeckung", get(review::unit_coverage))
+        .route("/prozesse/abdeckung.csv", get(review::unit_coverage_csv))
         .route("/prozesse/{id}", get(show_process))
         .route(
             "/prozesse/{id}/bearbeiten",
             get(edit_process_form).post(update_process),
         )
         .route("/prozesse/{id}/versionen", post(upload_revision))
+        .route("/prozesse/{id}/loeschen", post(delete_process))
         .route("/prozesse/{id}/versionen/{n}/datei", get(download_file))
         .route("/prozesse/{id}/diagramm.bpmn", get(diagram_xml))
         .route("/prozesse/{id}/schritte/{element_id}", get(show_step))
@@ -60,214 +63,33 @@ pub(crate) fn router() -> Router<AppState> {
             "/prozesse/{id}/verknuepfungen/{link_id}/loeschen",
             post(unlink_article),
         )
-        .route("/prozesse/{id}/zuordnungen", get(show_anchors))
+        .route("/prozesse/{id}/zuordnungen", get(review::show_anchors))
         .route(
             "/prozesse/{id}/zuordnungen/{link_id}/bestaetigen",
-            post(confirm_anchor),
+            post(review::confirm_anchor),
         )
         .route(
             "/prozesse/{id}/zuordnungen/{link_id}/verwerfen",
-            post(reject_anchor),
+            post(review::reject_anchor),
         )
-        .route("/prozesse/{id}/abdeckung", get(process_coverage))
-        .route("/prozesse/{id}/abdeckung.csv", get(process_coverage_csv))
+        .route("/prozesse/{id}/abdeckung", get(review::process_coverage))
+        .route(
+            "/prozesse/{id}/abdeckung.csv",
+            get(review::process_coverage_csv),
+        )
         .route(
             "/einbetten/prozesse/{id}/schritte/{element_id}",
-            get(step_widget),
+            get(review::step_widget),
         )
 }
 
-/// UI texts of the process pages (key, German, English), merged into the i18n table.
-pub(super) const TEXTS: &[(&str, &str, &str)] = &[
-    ("nav.processes", "Prozesse", "Processes"),
-    ("process.register", "Prozessregister", "Process register"),
-    ("process.new", "Neuer Prozess", "New process"),
-    (
-        "process.edit",
-        "Registerangaben bearbeiten",
-        "Edit register entry",
-    ),
-    ("process.title", "Titel", "Title"),
-    (
-        "process.unit",
-        "Organisationseinheit",
-        "Organisational unit",
-    ),
-    (
-        "process.owner",
-        "Prozessverantwortliche(r)",
-        "Process owner",
-    ),
-    (
-        "process.leika",
-        "LeiKa-Schlüssel (14 Ziffern)",
-        "LeiKa key (14 digits)",
-    ),
-    ("process.status", "Status", "Status"),
-    ("process.model", "Prozessmodell", "Process model"),
-    (
-        "process.no_model",
-        "Noch kein Prozessmodell importiert.",
-        "No process model imported yet.",
-    ),
-    (
-        "process.file",
-        "BPMN-2.0-Datei (.bpmn, höchstens 10 MiB)",
-        "BPMN 2.0 file (.bpmn, at most 10 MiB)",
-    ),
-    (
-        "process.file_optional",
-        "BPMN-2.0-Datei (optional, .bpmn, höchstens 10 MiB)",
-        "BPMN 2.0 file (optional, .bpmn, at most 10 MiB)",
-    ),
-    (
-        "process.upload",
-        "Neue Modellversion hochladen",
-        "Upload a new model version",
-    ),
-    ("process.upload_submit", "Hochladen", "Upload"),
-    ("process.save", "Speichern", "Save"),
-    ("process.version", "Modellversion", "Model version"),
-    (
-        "process.download",
-        "BPMN-Datei herunterladen",
-        "Download BPMN file",
-    ),
-    (
-        "process.warnings",
-        "Hinweise beim Import",
-        "Import warnings",
-    ),
-    ("process.diagram", "Diagramm", "Diagram"),
-    (
-        "process.diagram_label",
-        "Prozessdiagramm; alle Schritte stehen auch in der Schrittliste unten.",
-        "Process diagram; all steps are also in the step list below.",
-    ),
-    (
-        "process.diagram_loading",
-        "Das Diagramm wird geladen …",
-        "Loading the diagram …",
-    ),
-    (
-        "process.no_layout",
-        "Dieses Modell enthält kein Diagramm-Layout; die Schrittliste zeigt alle Schritte.",
-        "This model has no diagram layout; the step list shows all steps.",
-    ),
-    ("process.legend", "Legende", "Legend"),
-    ("process.legend_none", "ohne Artikel", "no articles"),
-    ("process.legend_linked", "mit Artikeln", "with articles"),
-    (
-        "process.legend_verified",
-        "mit geprüften Artikeln",
-        "with verified articles",
-    ),
-    ("process.steps", "Schritte", "Steps"),
-    ("process.no_lane", "ohne Lane", "no lane"),
-    ("process.articles", "Artikel", "articles"),
-    ("process.part_of", "Teil von", "Part of"),
-    ("process.coverage", "Abdeckung", "Coverage"),
-    (
-        "process.coverage_units",
-        "Abdeckung nach Organisationseinheit",
-        "Coverage by unit",
-    ),
-    ("process.csv", "Als CSV herunterladen", "Download as CSV"),
-    ("process.activities", "Aktivitäten", "Activities"),
-    ("process.anchors", "Zuordnungen prüfen", "Review links"),
-    (
-        "process.anchors_intro",
-        "Nach einem Import mit geänderten Element-IDs konnten diese Verknüpfungen nicht eindeutig zugeordnet werden. Nichts wird stillschweigend gelöscht.",
-        "After an import with changed element ids these links could not be matched unambiguously. Nothing is dropped silently.",
-    ),
-    (
-        "process.reanchored",
-        "Automatisch neu zugeordnet",
-        "Re-anchored automatically",
-    ),
-    ("process.suggestions", "Vorschläge", "Suggestions"),
-    (
-        "process.orphans",
-        "Verwaiste Verknüpfungen",
-        "Orphaned links",
-    ),
-    ("process.confirm", "Zuordnen", "Assign"),
-    (
-        "process.reject",
-        "Vorschläge verwerfen",
-        "Reject suggestions",
-    ),
-    ("process.delete_link", "Verknüpfung löschen", "Delete link"),
-    (
-        "process.none_open",
-        "Keine offenen Zuordnungen.",
-        "No open links.",
-    ),
-    ("process.step", "Prozessschritt", "Process step"),
-    ("process.type", "Typ", "Type"),
-    ("process.pool", "Pool", "Pool"),
-    ("process.lane", "Lane", "Lane"),
-    (
-        "process.documentation",
-        "Dokumentation im Modell",
-        "Documentation in the model",
-    ),
-    ("process.linked", "Verknüpfte Artikel", "Linked articles"),
-    (
-        "process.no_articles",
-        "Mit diesem Schritt ist noch kein Artikel verknüpft.",
-        "No article is linked to this step yet.",
-    ),
-    (
-        "process.link_existing",
-        "Vorhandenen Artikel verknüpfen",
-        "Link an existing article",
-    ),
-    (
-        "process.article_field",
-        "Artikel (Titel, Adresse oder ID)",
-        "Article (title, address or id)",
-    ),
-    ("process.kind", "Art", "Kind"),
-    ("process.link_submit", "Verknüpfen", "Link"),
-    (
-        "process.create_article",
-        "Neuen Artikel für diesen Schritt anlegen",
-        "Create an article for this step",
-    ),
-    ("process.create_submit", "Artikel anlegen", "Create article"),
-    ("process.remove", "Entfernen", "Remove"),
-    ("process.open_step", "Schritt öffnen", "Open step"),
-    ("process.close", "Schließen", "Close"),
-    ("process.back", "Zurück zum Prozess", "Back to the process"),
-    ("process.embed", "Einbetten (iframe)", "Embed (iframe)"),
-    ("process.used_in", "Verwendet in", "Used in"),
-    (
-        "process.created_notice",
-        "Der Prozess ist angelegt.",
-        "The process has been created.",
-    ),
-    (
-        "process.imported_notice",
-        "Das Prozessmodell ist importiert.",
-        "The process model has been imported.",
-    ),
-    ("process.saved_notice", "Gespeichert.", "Saved."),
-    (
-        "process.empty",
-        "Noch keine Prozesse erfasst.",
-        "No processes yet.",
-    ),
-    ("process.leika_short", "LeiKa", "LeiKa"),
-    ("process.open_anchors", "offene Zuordnungen", "open links"),
-];
-
 /// A notice from the `hinweis` query parameter.
-fn notice(l: Layout, hint: Option<&str>) -> Layout {
+pub(crate) fn notice(l: Layout, hint: Option<&str>) -> Layout {
     let key = match hint {
         Some("angelegt") => "process.created_notice",
         Some("importiert") => "process.imported_notice",
         Some("gespeichert") => "process.saved_notice",
+        Some("geloescht") => "process.deleted_notice",
         _ => return l,
     };
     let text = l.t(key);
@@ -277,11 +99,11 @@ fn notice(l: Layout, hint: Option<&str>) -> Layout {
 }
 
 #[derive(Debug, Deserialize)]
-struct HintQuery {
-    hinweis: Option<String>,
+pub(crate) struct HintQuery {
+    pub(crate) hinweis: Option<String>,
 }
 
-fn process_url(id: ProcessId) -> String {
+pub(crate) fn process_url(id: ProcessId) -> String {
     format!("/prozesse/{id}")
 }
 
@@ -427,6 +249,7 @@ struct FormView {
     statuses: Vec<Choice>,
     error: Option<String>,
     is_new: bool,
+    delete_action: String,
 }
 
 fn form_view(
@@ -443,6 +266,7 @@ fn form_view(
     };
     FormView {
         l: l.titled(title),
+        delete_action: action.replace("/bearbeiten", "/loeschen"),
         action,
         statuses: status_choices(&form.status),
         form,
@@ -615,6 +439,19 @@ async fn update_process(
     }
 }
 
+async fn delete_process(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    l: Layout,
+) -> Result<Response, HtmlError> {
+    let id = processes::parse_id(&id).map_err(|e| l.error(e))?;
+    processes::delete(&state, &actor, id)
+        .await
+        .map_err(|e| l.error(e))?;
+    Ok(Redirect::to("/prozesse?hinweis=geloescht").into_response())
+}
+
 async fn upload_revision(
     State(state): State<AppState>,
     actor: Actor,
@@ -674,15 +511,15 @@ async fn diagram_xml(
 
 /// A step in the accessible list.
 #[derive(Debug)]
-struct StepItem {
-    url: String,
-    element_id: String,
-    name: String,
-    type_label: &'static str,
-    articles: usize,
-    coverage: &'static str,
-    part_of: String,
-    is_activity: bool,
+pub(crate) struct StepItem {
+    pub(crate) url: String,
+    pub(crate) element_id: String,
+    pub(crate) name: String,
+    pub(crate) type_label: &'static str,
+    pub(crate) articles: usize,
+    pub(crate) coverage: &'static str,
+    pub(crate) part_of: String,
+    pub(crate) is_activity: bool,
 }
 
 /// A heading of the step list (pool, lane, nested lane) and the steps directly under it.
@@ -702,7 +539,7 @@ fn coverage_class(v: &StepView) -> &'static str {
     }
 }
 
-fn step_item(id: ProcessId, v: &StepView, names: &HashMap<&str, &str>) -> StepItem {
+pub(crate) fn step_item(id: ProcessId, v: &StepView, names: &HashMap<&str, &str>) -> StepItem {
     StepItem {
         url: step_url(id, &v.step.element_id),
         element_id: v.step.element_id.clone(),
@@ -830,6 +667,19 @@ struct ProcessPage {
     detached: usize,
     coverage: CoverageRow,
     kinds: Vec<Choice>,
+    versions: Vec<VersionItem>,
+}
+
+#[derive(Debug)]
+struct VersionItem {
+    n: u32,
+    created: String,
+    by: String,
+    file_name: String,
+    warnings: usize,
+    reanchored: usize,
+    detached: usize,
+    file_url: String,
 }
 
 #[derive(Debug)]
@@ -867,8 +717,24 @@ async fn show_process(
         has_diagram: r.has_diagram && r.steps.iter().any(|s| s.has_shape),
         file_url: format!("/prozesse/{id}/versionen/{}/datei", r.n),
     });
+    let versions = processes::revisions(&state, id)
+        .await
+        .map_err(|e| l.error(e))?
+        .iter()
+        .map(|r| VersionItem {
+            n: r.n,
+            created: l.when(&r.created_at),
+            by: r.created_by.clone(),
+            file_name: r.file_name.clone().unwrap_or_default(),
+            warnings: r.warnings.len(),
+            reanchored: r.anchors.reanchored.len(),
+            detached: r.anchors.suggested + r.anchors.orphaned,
+            file_url: format!("/prozesse/{id}/versionen/{}/datei", r.n),
+        })
+        .collect();
     let l = notice(l, q.hinweis.as_deref()).titled(v.process.title.clone());
     Ok(ProcessPage {
+        versions,
         l,
         id: id.to_string(),
         leika: v
@@ -889,11 +755,11 @@ async fn show_process(
 // ---------------------------------------------------------------- step page
 
 #[derive(Debug)]
-struct LinkedItem {
-    link_id: String,
-    title: String,
-    url: String,
-    kind: &'static str,
+pub(crate) struct LinkedItem {
+    pub(crate) link_id: String,
+    pub(crate) title: String,
+    pub(crate) url: String,
+    pub(crate) kind: &'static str,
 }
 
 #[derive(Template, WebTemplate)]
@@ -913,7 +779,7 @@ struct StepPage {
     embed_url: String,
 }
 
-fn linked_items(id: ProcessId, s: &StepView) -> Vec<LinkedItem> {
+pub(crate) fn linked_items(id: ProcessId, s: &StepView) -> Vec<LinkedItem> {
     s.articles
         .iter()
         .map(|la| LinkedItem {
@@ -1028,308 +894,6 @@ async fn unlink_article(
         step_url(id, &form.zurueck)
     };
     Ok(Redirect::to(&target).into_response())
-}
-
-// ---------------------------------------------------------------- anchors
-
-#[derive(Debug)]
-struct IssueItem {
-    article_title: String,
-    article_url: String,
-    kind: &'static str,
-    old_name: String,
-    old_lanes: String,
-    old_id: String,
-    confirm_action: String,
-    reject_action: String,
-    delete_action: String,
-    candidates: Vec<StepOption>,
-}
-
-#[derive(Debug)]
-struct StepOption {
-    element_id: String,
-    label: String,
-}
-
-fn step_option(s: &StoredStep) -> StepOption {
-    let lanes = if s.lane_path.is_empty() {
-        String::new()
-    } else {
-        format!(" – {}", s.lane_path.join(" / "))
-    };
-    StepOption {
-        element_id: s.element_id.clone(),
-        label: format!("{} ({}){lanes}", s.display_name(), type_label(&s.bpmn_type)),
-    }
-}
-
-fn issue_item(id: ProcessId, i: &AnchorIssue) -> IssueItem {
-    let link = i.link.id;
-    IssueItem {
-        article_title: i
-            .article
-            .as_ref()
-            .map(|a| a.title.clone())
-            .unwrap_or_else(|| "(Artikel im Papierkorb)".to_owned()),
-        article_url: i
-            .article
-            .as_ref()
-            .map(|a| format!("/artikel/{}", a.slug))
-            .unwrap_or_default(),
-        kind: i.link.kind.label(),
-        old_name: i.old_step.display_name(),
-        old_lanes: i.old_step.lane_path.join(" / "),
-        old_id: i.link.element_id.clone(),
-        confirm_action: format!("/prozesse/{id}/zuordnungen/{link}/bestaetigen"),
-        reject_action: format!("/prozesse/{id}/zuordnungen/{link}/verwerfen"),
-        delete_action: format!("/prozesse/{id}/verknuepfungen/{link}/loeschen"),
-        candidates: i.candidates.iter().map(step_option).collect(),
-    }
-}
-
-#[derive(Debug)]
-struct MovedItem {
-    name: String,
-    from: String,
-    to: String,
-    url: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "process_anchors.html")]
-struct AnchorsPage {
-    l: Layout,
-    process_url: String,
-    process_title: String,
-    moved: Vec<MovedItem>,
-    suggestions: Vec<IssueItem>,
-    orphans: Vec<IssueItem>,
-    all_steps: Vec<StepOption>,
-}
-
-async fn show_anchors(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-    Query(q): Query<HintQuery>,
-    l: Layout,
-) -> Result<AnchorsPage, HtmlError> {
-    let id = processes::parse_id(&id).map_err(|e| l.error(e))?;
-    let v = processes::anchors(&state, &actor, id)
-        .await
-        .map_err(|e| l.error(e))?;
-    let title = format!("{} – {}", l.t("process.anchors"), v.process.title);
-    Ok(AnchorsPage {
-        l: notice(l, q.hinweis.as_deref()).titled(title),
-        process_url: process_url(id),
-        process_title: v.process.title.clone(),
-        moved: v
-            .report
-            .reanchored
-            .iter()
-            .map(|m| MovedItem {
-                name: m.name.clone(),
-                from: m.from.clone(),
-                to: m.to.clone(),
-                url: step_url(id, &m.to),
-            })
-            .collect(),
-        suggestions: v.suggestions.iter().map(|i| issue_item(id, i)).collect(),
-        orphans: v.orphans.iter().map(|i| issue_item(id, i)).collect(),
-        all_steps: v
-            .steps
-            .iter()
-            .filter(|s| !s.element_id.is_empty())
-            .map(step_option)
-            .collect(),
-    })
-}
-
-#[derive(Debug, Deserialize)]
-struct ConfirmForm {
-    #[serde(default)]
-    element_id: String,
-}
-
-async fn confirm_anchor(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path((id, link_id)): Path<(String, String)>,
-    l: Layout,
-    HtmlForm(form): HtmlForm<ConfirmForm>,
-) -> Result<Response, HtmlError> {
-    let id = processes::parse_id(&id).map_err(|e| l.error(e))?;
-    processes::confirm_anchor(&state, &actor, id, &link_id, form.element_id)
-        .await
-        .map_err(|e| l.error(e))?;
-    Ok(Redirect::to(&format!("/prozesse/{id}/zuordnungen?hinweis=gespeichert")).into_response())
-}
-
-async fn reject_anchor(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path((id, link_id)): Path<(String, String)>,
-    l: Layout,
-) -> Result<Response, HtmlError> {
-    let id = processes::parse_id(&id).map_err(|e| l.error(e))?;
-    processes::reject_anchor(&state, &actor, id, &link_id)
-        .await
-        .map_err(|e| l.error(e))?;
-    Ok(Redirect::to(&format!("/prozesse/{id}/zuordnungen?hinweis=gespeichert")).into_response())
-}
-
-// ---------------------------------------------------------------- coverage
-
-#[derive(Template, WebTemplate)]
-#[template(path = "process_coverage.html")]
-struct CoveragePage {
-    l: Layout,
-    process_url: String,
-    csv_url: String,
-    total: CoverageRow,
-    rows: Vec<StepItem>,
-    units: Vec<CoverageRow>,
-    per_process: bool,
-}
-
-async fn process_coverage(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-    l: Layout,
-) -> Result<CoveragePage, HtmlError> {
-    let id = processes::parse_id(&id).map_err(|e| l.error(e))?;
-    let c = processes::coverage(&state, &actor, id)
-        .await
-        .map_err(|e| l.error(e))?;
-    let names: HashMap<&str, &str> = c
-        .view
-        .steps
-        .iter()
-        .map(|s| (s.step.element_id.as_str(), s.step.name.as_str()))
-        .collect();
-    let rows = c
-        .view
-        .steps
-        .iter()
-        .filter(|s| s.step.kind().is_activity())
-        .map(|s| step_item(id, s, &names))
-        .collect();
-    let title = format!("{} – {}", l.t("process.coverage"), c.view.process.title);
-    Ok(CoveragePage {
-        l: l.titled(title),
-        process_url: process_url(id),
-        csv_url: format!("/prozesse/{id}/abdeckung.csv"),
-        total: c.total,
-        rows,
-        units: Vec::new(),
-        per_process: true,
-    })
-}
-
-async fn unit_coverage(
-    State(state): State<AppState>,
-    actor: Actor,
-    l: Layout,
-) -> Result<CoveragePage, HtmlError> {
-    let units = processes::coverage_by_unit(&state, &actor)
-        .await
-        .map_err(|e| l.error(e))?;
-    let mut total = CoverageRow::default();
-    for u in &units {
-        total.activities += u.activities;
-        total.without += u.without;
-        total.linked += u.linked;
-        total.verified += u.verified;
-    }
-    let title = l.t("process.coverage_units");
-    Ok(CoveragePage {
-        l: l.titled(title),
-        process_url: "/prozesse".to_owned(),
-        csv_url: "/prozesse/abdeckung.csv".to_owned(),
-        total,
-        rows: Vec::new(),
-        units,
-        per_process: false,
-    })
-}
-
-async fn process_coverage_csv(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<String>,
-    l: Layout,
-) -> Result<Response, HtmlError> {
-    let id = processes::parse_id(&id).map_err(|e| l.error(e))?;
-    let csv = processes::coverage_csv(&state, &actor, Some(id))
-        .await
-        .map_err(|e| l.error(e))?;
-    Ok(csv_response(csv, &format!("abdeckung-{id}.csv")))
-}
-
-async fn unit_coverage_csv(
-    State(state): State<AppState>,
-    actor: Actor,
-    l: Layout,
-) -> Result<Response, HtmlError> {
-    let csv = processes::coverage_csv(&state, &actor, None)
-        .await
-        .map_err(|e| l.error(e))?;
-    Ok(csv_response(csv, "abdeckung-einheiten.csv"))
-}
-
-// ---------------------------------------------------------------- widget
-
-#[derive(Template, WebTemplate)]
-#[template(path = "process_widget.html")]
-struct WidgetView {
-    l: Layout,
-    process_title: String,
-    step: StoredStep,
-    lanes: String,
-    articles: Vec<LinkedItem>,
-    step_url: String,
-}
-
-/// The read-only step widget for iframes in process portals. Its CSP allows framing by
-/// the configured `embed_origins` only (default: nobody).
-async fn step_widget(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path((id, element_id)): Path<(String, String)>,
-    l: Layout,
-) -> Result<Response, HtmlError> {
-    let id = processes::parse_id(&id).map_err(|e| l.error(e))?;
-    let found = processes::step(&state, &actor, id, element_id)
-        .await
-        .map_err(|e| l.error(e))?;
-    let (v, s) = match found {
-        Ok(found) => found,
-        Err(moved) => {
-            return Ok(
-                Redirect::permanent(&format!("/einbetten{}", step_url(id, &moved))).into_response(),
-            );
-        }
-    };
-    let view = WidgetView {
-        l: l.titled(s.step.display_name()),
-        process_title: v.process.title.clone(),
-        lanes: s.step.lane_path.join(" / "),
-        articles: linked_items(id, &s),
-        step_url: step_url(id, &s.step.element_id),
-        step: s.step.clone(),
-    };
-    let mut res = view.into_response();
-    let csp = format!(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {}",
-        state.config.frame_ancestors()
-    );
-    if let Ok(v) = HeaderValue::from_str(&csp) {
-        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
-    }
-    Ok(res)
 }
 
 // ---------------------------------------------------------------- article page

@@ -59,7 +59,19 @@ pub fn restore(db_dir: &Path, file: &Path, force: bool) -> Result<BackupSummary,
     let summary = {
         let store = Store::open(&staging)?;
         let input = std::fs::File::open(file).map_err(StoreError::from)?;
-        let result = store::read_backup(&mut BufReader::new(input), &store);
+        let result = store::read_backup(&mut BufReader::new(input), &store).and_then(|s| {
+            // The restored database records that it was restored (and from which file).
+            crate::service::auth::audit::record(
+                &store,
+                "cli",
+                crate::domain::AuditAction::BackupRestored,
+                &file.display().to_string(),
+                format!("{} Artikel", s.articles),
+            )
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            store.flush_blocking()?;
+            Ok(s)
+        });
         drop(store);
         match result {
             Ok(s) => s,

@@ -386,6 +386,9 @@ fn present(store: &Store, access: &Access, r: SearchResults) -> Result<Outcome> 
     for h in r.hits {
         if super::processes::search::is_step_doc(&h.id) {
             // Process steps carry their deep link; the article lookup below does not apply.
+            if !super::processes::search::is_live(store, &h.id) {
+                continue;
+            }
             hits.push(Found {
                 url: h.url_hint.clone().unwrap_or_default(),
                 id: h.id,

@@ -195,6 +195,49 @@ impl Store {
         Ok(out)
     }
 
+    /// Removes a process with every revision, raw file and link, in one transaction.
+    /// Not durable until [`Store::flush`] returns.
+    pub fn delete_process(&self, id: ProcessId) -> Result<()> {
+        let prefix = id.to_bytes();
+        let keys = |tree: &sled::Tree| -> Result<Vec<sled::IVec>> {
+            tree.scan_prefix(prefix)
+                .keys()
+                .collect::<std::result::Result<_, _>>()
+                .map_err(StoreError::from)
+        };
+        let revisions = keys(&self.process_revisions)?;
+        let files = keys(&self.process_files)?;
+        let links = self.process_links(id)?;
+        let trees = (
+            &self.processes,
+            &self.process_revisions,
+            &self.process_files,
+            &self.step_links,
+            &self.article_steps,
+        );
+        let outcome = trees.transaction(|(processes, revs, fs, step_links, by_article)| {
+            processes.remove(&prefix[..])?;
+            for k in &revisions {
+                revs.remove(k)?;
+            }
+            for k in &files {
+                fs.remove(k)?;
+            }
+            for l in &links {
+                step_links.remove(&link_key(l.process, l.id)[..])?;
+                by_article.remove(&article_link_key(l.article, l.id)[..])?;
+            }
+            Ok::<(), ConflictableTransactionError<()>>(())
+        });
+        match outcome {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Abort(())) => {
+                Err(StoreError::Corrupt("process delete aborted".to_owned()))
+            }
+            Err(TransactionError::Storage(e)) => Err(e.into()),
+        }
+    }
+
     /// Number of processes.
     pub fn process_count(&self) -> usize {
         self.processes.len()

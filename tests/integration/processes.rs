@@ -211,6 +211,26 @@ async fn importing_the_latin1_municipal_model_gives_steps_lanes_and_documentatio
         format!("/prozesse/{id}/schritte/Activity_Fuehrungszeugnis")
     );
 
+    let activities = app
+        .get(&format!("/api/v1/processes/{id}/steps?kind=activity"))
+        .await
+        .json();
+    assert_eq!(activities.as_array().unwrap().len(), 11);
+    let gateways = app
+        .get(&format!(
+            "/api/v1/processes/{id}/steps?type=exclusiveGateway"
+        ))
+        .await
+        .json();
+    assert!(
+        gateways
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["type"] == "exclusiveGateway")
+    );
+    assert!(!gateways.as_array().unwrap().is_empty());
+
     // The raw file is kept byte for byte.
     let file = app
         .get(&format!("/api/v1/processes/{id}/revisions/1/file"))
@@ -357,6 +377,31 @@ async fn links_are_created_listed_and_deleted() {
     assert_eq!(l2["kind"], "rechtsgrundlage");
     assert_eq!(l2["order"], 1);
 
+    // An explicit order puts a link first.
+    let c = app.create("Sonderfall Reisegewerbe", "x").await;
+    let first = app
+        .post_json(
+            &format!("/api/v1/processes/{pid}/steps/Activity_Erfassen/links"),
+            json!({"article_id": c["id"], "kind": "sonderfall", "order": 0}),
+        )
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let ordered = app
+        .get(&format!(
+            "/api/v1/processes/{pid}/steps/Activity_Erfassen/articles"
+        ))
+        .await
+        .json();
+    assert_eq!(ordered.as_array().unwrap().len(), 3);
+    assert_eq!(ordered[0]["title"], "Sonderfall Reisegewerbe");
+    assert_eq!(ordered[1]["title"], "Gewerbeanzeige erfassen");
+    assert_eq!(ordered[2]["order"], 2);
+    app.delete(&format!(
+        "/api/v1/processes/{pid}/links/{}",
+        first.json()["id"].as_str().unwrap()
+    ))
+    .await;
+
     let dup = app
         .post_json(
             &format!("/api/v1/processes/{pid}/steps/Activity_Erfassen/links"),
@@ -422,6 +467,18 @@ async fn links_are_created_listed_and_deleted() {
         page.text
             .contains(&format!("/prozesse/{pid}/schritte/Activity_Erfassen"))
     );
+
+    let used = app
+        .get(&format!(
+            "/api/v1/articles/{}/steps",
+            a["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(used.status, 200, "{}", used.text);
+    let used = used.json();
+    assert_eq!(used[0]["element_id"], "Activity_Erfassen");
+    assert_eq!(used[0]["process_id"], pid);
+    assert_eq!(used[0]["kind"], "arbeitsanweisung");
 
     // Trashed articles disappear from the step.
     let del = app
@@ -1304,4 +1361,144 @@ async fn step_links_show_only_articles_the_reader_may_read() {
         )
         .await;
     assert_eq!(no.status, 403);
+}
+
+#[tokio::test]
+async fn deleting_a_process_removes_versions_links_and_search_hits() {
+    let app = TestApp::new();
+    let a = app.create("Gewerbezentralregister-Anleitung", "x").await;
+    let p = import(&app, fixture("gewerbe-iso-8859-1.bpmn")).await;
+    let pid = p["id"].as_str().unwrap();
+    link(
+        &app,
+        pid,
+        "Activity_Gzr",
+        a["id"].as_str().unwrap(),
+        "arbeitsanweisung",
+    )
+    .await;
+    post_bytes(
+        &app,
+        &format!("/api/v1/processes/{pid}/revisions"),
+        "application/xml",
+        fixture("gewerbe-utf-16.bpmn"),
+    )
+    .await;
+    let revs = app
+        .get(&format!("/api/v1/processes/{pid}/revisions"))
+        .await
+        .json();
+    assert_eq!(revs.as_array().unwrap().len(), 2);
+    assert_eq!(revs[0]["n"], 2);
+    assert_eq!(revs[1]["encoding"], "windows-1252");
+    assert!(
+        app.get(&format!("/prozesse/{pid}"))
+            .await
+            .text
+            .contains("Modellversionen")
+    );
+
+    let res = app
+        .post_form(&format!("/prozesse/{pid}/loeschen"), &[])
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    assert_eq!(
+        app.get(&format!("/api/v1/processes/{pid}")).await.status,
+        404
+    );
+    assert_eq!(
+        app.delete(&format!("/api/v1/processes/{pid}")).await.status,
+        404
+    );
+    let page = app
+        .get(&format!("/artikel/{}", a["slug"].as_str().unwrap()))
+        .await;
+    assert!(!page.text.contains("Verwendet in"));
+    let hits = app.get("/api/v1/search?q=abfragen").await.json();
+    assert!(
+        hits["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| !h["url"].as_str().unwrap().contains(pid)),
+        "{hits}"
+    );
+    // The article itself stays.
+    assert_eq!(
+        app.get(&format!("/api/v1/articles/{}", a["id"].as_str().unwrap()))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn backups_carry_processes_revisions_files_and_links() {
+    let app = TestApp::new();
+    let a = app.create("Anleitung Erfassung", "x").await;
+    let p = import(&app, fixture("gewerbe-iso-8859-1.bpmn")).await;
+    let pid = p["id"].as_str().unwrap().to_owned();
+    link(
+        &app,
+        &pid,
+        "Activity_Erfassen",
+        a["id"].as_str().unwrap(),
+        "checkliste",
+    )
+    .await;
+    let mut buf = Vec::new();
+    stafette::store::write_backup(&app.state.store, &mut buf).unwrap();
+    let restored = stafette::store::Store::temporary().unwrap();
+    stafette::store::read_backup(&mut buf.as_slice(), &restored).unwrap();
+    let id = pid.parse().unwrap();
+    let process = restored.process(id).unwrap().unwrap();
+    assert_eq!(process.revision, 1);
+    let rev = restored.process_revision(id, 1).unwrap().unwrap();
+    assert_eq!(rev.steps.len(), 23);
+    assert_eq!(
+        restored.process_file(id, 1).unwrap().unwrap(),
+        fixture("gewerbe-iso-8859-1.bpmn")
+    );
+    let links = restored.process_links(id).unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        restored.article_step_links(links[0].article).unwrap().len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_acknowledged_import_survives_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut server = crate::socket::Server::start(&data).await;
+    let client = server.client();
+    let res = client
+        .post(format!("{}/api/v1/processes", server.base))
+        .header("content-type", "application/xml")
+        .body(fixture("wohngeldantrag-pruefen.bpmn"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let p: Value = res.json().await.unwrap();
+    server.child.kill().unwrap(); // SIGKILL: no graceful flush
+    server.child.wait().unwrap();
+    drop(server);
+    let server = crate::socket::Server::start(&data).await;
+    let res = client
+        .get(format!(
+            "{}/api/v1/processes/{}/steps",
+            server.base,
+            p["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let steps: Value = res.json().await.unwrap();
+    assert_eq!(
+        steps.as_array().unwrap().len(),
+        p["counts"]["steps"].as_u64().unwrap() as usize
+    );
 }

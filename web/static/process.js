@@ -11,6 +11,7 @@
   const t = canvas.dataset;
   const csrf = t.csrf;
   const kindOptions = document.getElementById("kind-options");
+  let refit = function () {};
 
   function el(tag, attrs, children) {
     const e = document.createElement(tag);
@@ -73,13 +74,16 @@
     panel.appendChild(el("h4", { text: t.tCreate }));
     panel.appendChild(actionForm(step.url + "/artikel-anlegen", t.tCreateSubmit, [kindSelect("panel-create-kind")]));
     panel.appendChild(el("p", {}, [el("a", { href: step.url, text: t.tOpen })]));
+    const wasHidden = panel.hidden;
     panel.hidden = false;
+    if (wasHidden) refit();
     panel.focus();
   }
 
   function closePanel() {
     panel.hidden = true;
     panel.replaceChildren();
+    refit();
   }
 
   document.addEventListener("keydown", (ev) => {
@@ -100,6 +104,11 @@
     await viewer.importXML(xml);
     const c = viewer.get("canvas");
     c.zoom("fit-viewport");
+    // The panel takes width from the canvas: fit the diagram again when it opens or closes.
+    refit = function () {
+      c.resized();
+      c.zoom("fit-viewport", "auto");
+    };
     const overlays = viewer.get("overlays");
     const registry = viewer.get("elementRegistry");
     const activity = /Task$|^bpmn:SubProcess$|^bpmn:Transaction$|^bpmn:AdHocSubProcess$|^bpmn:CallActivity$|^bpmn:Task$/;

@@ -30,8 +30,8 @@ pub mod search;
 
 pub use read::{
     AnchorIssue, AnchorsView, Coverage, CoverageRow, LinkedArticle, ProcessSummary, ProcessView,
-    StepView, Usage, anchors, article_usage, coverage, coverage_by_unit, coverage_csv, diagram,
-    get, list, raw_file, step, steps,
+    StepView, Usage, anchors, article_usage, article_usage_by_ref, coverage, coverage_by_unit,
+    coverage_csv, diagram, get, list, raw_file, revisions, step, steps,
 };
 
 /// Largest accepted upload (the import routes raise axum's 2 MiB body limit to this).
@@ -370,6 +370,21 @@ pub async fn link(
     article: String,
     kind: LinkKind,
 ) -> Result<StepLink> {
+    link_at(state, actor, id, element_id, article, kind, None).await
+}
+
+/// [`link`] with an explicit position among the step's links (`None`: last). Links
+/// with equal positions keep their creation order.
+#[instrument(skip_all, fields(process = %id, element = %element_id))]
+pub async fn link_at(
+    state: &AppState,
+    actor: &Actor,
+    id: ProcessId,
+    element_id: String,
+    article: String,
+    kind: LinkKind,
+    order: Option<u32>,
+) -> Result<StepLink> {
     refuse_if_failed(state)?;
     actor.require_write(crate::domain::Role::Autor)?;
     let store = state.store.clone();
@@ -407,7 +422,27 @@ pub async fn link(
                     "Dieser Artikel ist mit diesem Schritt bereits so verknüpft.".to_owned(),
                 ));
             }
-            let order = same_step.iter().map(|l| l.order + 1).max().unwrap_or(0);
+            let last = same_step
+                .iter()
+                .map(|l| l.order.saturating_add(1))
+                .max()
+                .unwrap_or(0);
+            // An explicit position moves the links at and after it one down.
+            let (order, shifted): (u32, Vec<StepLink>) = match order {
+                Some(o) if o < last => (
+                    o,
+                    same_step
+                        .iter()
+                        .filter(|l| l.order >= o)
+                        .map(|l| {
+                            let mut l = (*l).clone();
+                            l.order = l.order.saturating_add(1);
+                            l
+                        })
+                        .collect(),
+                ),
+                _ => (last, Vec::new()),
+            };
             let link = StepLink {
                 id: LinkId::new(),
                 process: id,
@@ -419,10 +454,12 @@ pub async fn link(
                 created_by: actor.login.clone(),
                 anchor: Anchor::Anchored,
             };
+            let mut upsert = shifted;
+            upsert.push(link.clone());
             store.write_process(&ProcessWrite {
                 process: p,
                 revision: None,
-                upsert_links: vec![link.clone()],
+                upsert_links: upsert,
                 remove_links: Vec::new(),
             })?;
             Ok(link)
@@ -616,3 +653,41 @@ pub async fn create_article_for_step(
 
 /// The Arbeitsanweisung template, the body of articles created for a step.
 const STEP_TEMPLATE: &str = include_str!("../../../web/templates/vorlagen/arbeitsanweisung.md");
+
+/// Deletes a process with its model versions and links (articles stay). The step
+/// documents leave the search index.
+#[instrument(skip_all, fields(process = %id))]
+pub async fn delete(state: &AppState, actor: &Actor, id: ProcessId) -> Result<()> {
+    refuse_if_failed(state)?;
+    // Removing a process drops its links for everybody: knowledge managers and admins only.
+    actor.require_write(crate::domain::Role::Wissensmanager)?;
+    let store = state.store.clone();
+    let who = actor.login.clone();
+    let _gate = state.write_gate.read().await;
+    let old = blocking(move || {
+        locked(|| {
+            let p = load(&store, id)?;
+            let rev = if p.has_model() {
+                store.process_revision(id, p.revision)?
+            } else {
+                None
+            };
+            store.delete_process(id)?;
+            crate::service::auth::audit::record(
+                &store,
+                &who,
+                crate::domain::AuditAction::ProcessDeleted,
+                &id.to_string(),
+                p.title.clone(),
+            )?;
+            Ok(rev.map(|r| (p, r)))
+        })
+    })
+    .await?;
+    make_durable(state).await?;
+    if let Some((p, rev)) = old {
+        search::remove(state, &p, &rev).await;
+    }
+    tracing::info!(process = %id, "process deleted");
+    Ok(())
+}

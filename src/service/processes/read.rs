@@ -526,3 +526,37 @@ pub async fn article_usage(
     })
     .await
 }
+
+/// All model revisions of a process, newest first.
+pub async fn revisions(state: &AppState, id: ProcessId) -> Result<Vec<ProcessRevision>> {
+    let store = state.store.clone();
+    blocking(move || {
+        let p = load(&store, id)?;
+        let mut out = Vec::new();
+        for n in (1..=p.revision).rev() {
+            if let Some(r) = store.process_revision(id, n)? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    })
+    .await
+}
+
+/// [`article_usage`] for an article named by id or slug; 404 if it is not readable.
+pub async fn article_usage_by_ref(
+    state: &AppState,
+    actor: &Actor,
+    id_or_slug: String,
+) -> Result<Vec<Usage>> {
+    let store = state.store.clone();
+    let a = actor.clone();
+    let article = blocking(move || {
+        let found = crate::service::articles::find(&store, &id_or_slug)?;
+        readable_articles(&store, &a, &[found.id])?
+            .pop()
+            .ok_or_else(|| AppError::NotFound("Artikel nicht gefunden.".to_owned()))
+    })
+    .await?;
+    article_usage(state, actor, article.id).await
+}

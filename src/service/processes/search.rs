@@ -5,8 +5,8 @@
 //! Steps are not in the article outbox. A durable process write calls [`reindex`],
 //! which replaces the process's step documents and commits; `service::search`'s
 //! rebuild calls [`index_all`], so `stafette reindex` restores them from sled. A crash
-//! between the durable write and the commit leaves the index stale until the next write
-//! to that process or a reindex.
+//! between the durable write and the commit is healed by [`refresh_all`] on the next
+//! start.
 
 use stafette_index::{IndexDoc, SearchIndex};
 
@@ -131,6 +131,29 @@ pub fn index_all(store: &Store, index: &SearchIndex) -> Result<usize> {
     Ok(n)
 }
 
+/// Re-feeds every process's steps once at startup, so a crash between a durable process
+/// write and its index commit heals itself. Failures are logged.
+pub async fn refresh_all(state: AppState) {
+    let store = state.store.clone();
+    let index = state.search.index().clone();
+    let done = blocking(move || {
+        if store.process_count() == 0 {
+            return Ok(0);
+        }
+        let n = index_all(&store, &index)?;
+        index
+            .commit(index.last_seq().unwrap_or(0))
+            .map_err(index_error)?;
+        Ok(n)
+    })
+    .await;
+    match done {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(steps = n, "process steps re-indexed"),
+        Err(e) => tracing::error!(error = %e, "re-indexing process steps failed"),
+    }
+}
+
 /// Updates the step documents of a process after a durable write. Failures are logged,
 /// not returned: the write itself succeeded, and a reindex repairs the index.
 pub async fn reindex(state: &AppState, id: ProcessId) {
@@ -146,6 +169,35 @@ pub async fn reindex(state: &AppState, id: ProcessId) {
     if let Err(e) = done {
         tracing::error!(error = %e, process = %id, "indexing process steps failed");
     }
+}
+
+/// Removes the step documents of a deleted process (failures are logged, see [`reindex`]).
+pub async fn remove(state: &AppState, p: &Process, rev: &ProcessRevision) {
+    let ids: Vec<String> = step_docs(p, rev).into_iter().map(|d| d.id).collect();
+    let index = state.search.index().clone();
+    let done = blocking(move || {
+        for id in &ids {
+            index.delete(id).map_err(index_error)?;
+        }
+        index
+            .commit(index.last_seq().unwrap_or(0))
+            .map_err(index_error)
+    })
+    .await;
+    if let Err(e) = done {
+        tracing::error!(error = %e, process = %p.id, "removing process steps from the index failed");
+    }
+}
+
+/// Whether a step hit still belongs to an existing process with a model (the index may
+/// lag behind a deletion). Cheap: one record lookup, no revision decoding.
+pub fn is_live(store: &Store, doc_id: &str) -> bool {
+    doc_id
+        .strip_prefix(ID_PREFIX)
+        .and_then(|rest| rest.split_once(':'))
+        .and_then(|(pid, _)| pid.parse::<ProcessId>().ok())
+        .and_then(|pid| store.process(pid).ok().flatten())
+        .is_some_and(|p| p.has_model())
 }
 
 /// Whether an index document id belongs to a step.

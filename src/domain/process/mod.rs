@@ -17,6 +17,10 @@ use ulid::Ulid;
 use super::article::{ArticleId, Timestamp};
 use super::bpmn::{self, StepKind};
 
+mod reanchor;
+
+pub use reanchor::{candidates_for, reanchor};
+
 /// Longest accepted process title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
 /// Longest unit and owner, in characters.
@@ -763,157 +767,6 @@ impl StepLink {
     pub fn is_anchored(&self) -> bool {
         matches!(self.anchor, Anchor::Anchored)
     }
-}
-
-/// Re-anchors `links` of a process whose model moved from `old` (the steps the links
-/// were anchored in; `None` for the first import) to `new`. Returns the changed links
-/// and the report. Detached links from earlier re-imports are tried again against
-/// `new` by their remembered step.
-pub fn reanchor(
-    links: &[StepLink],
-    old: Option<&ProcessRevision>,
-    new: &ProcessRevision,
-) -> (Vec<StepLink>, AnchorReport) {
-    let mut report = AnchorReport::default();
-    let mut changed = Vec::new();
-    // The old side: the previous revision plus the remembered steps of detached links.
-    let mut old_model = old.map(ProcessRevision::to_model).unwrap_or_default();
-    let known: std::collections::HashSet<String> = old_model
-        .steps
-        .iter()
-        .map(|s| s.element_id.clone())
-        .collect();
-    for l in links {
-        if let Anchor::Detached { step, .. } = &l.anchor
-            && !known.contains(&step.element_id)
-            && old_model.step(&step.element_id).is_none()
-        {
-            old_model.steps.push(step.to_step());
-        }
-    }
-    let new_model = new.to_model();
-    let matching = bpmn::match_steps(&old_model, &new_model);
-    let moved: std::collections::HashMap<&str, &str> = matching
-        .by_fingerprint
-        .iter()
-        .map(|(o, n)| (o.as_str(), n.as_str()))
-        .collect();
-    for l in links {
-        let remembered = match &l.anchor {
-            Anchor::Detached { step, .. } => Some((**step).clone()),
-            Anchor::Anchored => old.and_then(|o| o.step(&l.element_id)).cloned(),
-        };
-        if new.step(&l.element_id).is_some() {
-            report.kept += 1;
-            if !l.is_anchored() {
-                let mut c = l.clone();
-                c.anchor = Anchor::Anchored;
-                changed.push(c);
-            }
-            continue;
-        }
-        if let Some(to) = moved.get(l.element_id.as_str()) {
-            let name = new
-                .step(to)
-                .map(StoredStep::display_name)
-                .unwrap_or_default();
-            report.reanchored.push(Reanchored {
-                link_id: l.id,
-                from: l.element_id.clone(),
-                to: (*to).to_owned(),
-                name,
-            });
-            let mut c = l.clone();
-            c.element_id = (*to).to_owned();
-            c.anchor = Anchor::Anchored;
-            changed.push(c);
-            continue;
-        }
-        let Some(step) = remembered else {
-            // Linked to an id the old revision did not know: nothing to match by.
-            report.orphaned += 1;
-            let detached = Anchor::Detached {
-                step: Box::new(StoredStep {
-                    element_id: l.element_id.clone(),
-                    bpmn_type: String::new(),
-                    name: String::new(),
-                    process_id: String::new(),
-                    pool: None,
-                    lane_path: Vec::new(),
-                    parent: None,
-                    parent_name: None,
-                    documentation: String::new(),
-                    has_shape: false,
-                    called_element: None,
-                    attached_to: None,
-                    event_definition: None,
-                    triggered_by_event: false,
-                }),
-                since_revision: new.n,
-                candidates: Vec::new(),
-            };
-            if l.anchor != detached {
-                let mut c = l.clone();
-                c.anchor = detached;
-                changed.push(c);
-            }
-            continue;
-        };
-        let candidates = candidates_for(&step, new);
-        if candidates.is_empty() {
-            report.orphaned += 1;
-        } else {
-            report.suggested += 1;
-        }
-        let since_revision = match &l.anchor {
-            Anchor::Detached { since_revision, .. } => *since_revision,
-            Anchor::Anchored => new.n,
-        };
-        let detached = Anchor::Detached {
-            step: Box::new(step),
-            since_revision,
-            candidates,
-        };
-        if l.anchor != detached {
-            let mut c = l.clone();
-            c.anchor = detached;
-            changed.push(c);
-        }
-    }
-    (changed, report)
-}
-
-/// Steps of `new` that `old` may have become: same fingerprint first, then same type
-/// and name anywhere, then same name with another type. At most five.
-pub fn candidates_for(old: &StoredStep, new: &ProcessRevision) -> Vec<String> {
-    let old_step = old.to_step();
-    let fp = old_step.fingerprint();
-    let name = bpmn::normalise_name(&old.name);
-    let mut out: Vec<String> = Vec::new();
-    let mut push = |id: &str| {
-        if !id.is_empty() && !out.iter().any(|o| o == id) {
-            out.push(id.to_owned());
-        }
-    };
-    for s in &new.steps {
-        if s.to_step().fingerprint() == fp {
-            push(&s.element_id);
-        }
-    }
-    if !name.is_empty() {
-        for s in &new.steps {
-            if s.bpmn_type == old.bpmn_type && bpmn::normalise_name(&s.name) == name {
-                push(&s.element_id);
-            }
-        }
-        for s in &new.steps {
-            if bpmn::normalise_name(&s.name) == name {
-                push(&s.element_id);
-            }
-        }
-    }
-    out.truncate(5);
-    out
 }
 
 #[cfg(test)]
