@@ -27,6 +27,10 @@ pub enum AppError {
     /// 503: the store could not make a write durable; the server refuses further writes.
     #[error("storage unavailable")]
     Unavailable,
+    /// 503: semantic search was asked for but the model is not ready (missing, installing,
+    /// loading or failed); the message says which and is meant for the user.
+    #[error("{0}")]
+    SemanticUnavailable(String),
     /// 500: the store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -47,7 +51,7 @@ impl AppError {
             AppError::TooLarge(_) => 413,
             AppError::Forbidden(_) => 403,
             AppError::Conflict(_) => 409,
-            AppError::Unavailable => 503,
+            AppError::Unavailable | AppError::SemanticUnavailable(_) => 503,
             AppError::Store(_) | AppError::Join(_) | AppError::Internal(_) => 500,
         }
     }
@@ -61,6 +65,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::Conflict(_) => "conflict",
             AppError::Unavailable => "unavailable",
+            AppError::SemanticUnavailable(_) => "semantic_unavailable",
             AppError::Store(_) | AppError::Join(_) | AppError::Internal(_) => "internal",
         }
     }
@@ -68,6 +73,7 @@ impl AppError {
     /// The message a user may see: internal details never leave the server.
     pub fn public_message(&self) -> String {
         match self.status() {
+            503 if matches!(self, AppError::SemanticUnavailable(_)) => self.to_string(),
             503 => "Der Speicher ist nicht verfügbar. Bitte wenden Sie sich an die IT.".to_owned(),
             s if s >= 500 => "Interner Fehler. Bitte versuchen Sie es später erneut.".to_owned(),
             _ => self.to_string(),

@@ -18,8 +18,11 @@ use crate::domain::Tags;
 use crate::render::Rendered;
 use crate::service::Actor;
 use crate::service::articles::{self, ArticleInput, ArticlePage, Conflict, Lookup, UpdateOutcome};
-use crate::service::spaces;
+use crate::service::{semantic, spaces};
 use crate::state::AppState;
+
+/// "Ähnliche Artikel" shown on an article page.
+const RELATED: usize = 5;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -63,6 +66,8 @@ struct ArticleView {
     breadcrumbs: Vec<SpaceLink>,
     sanitized: Arc<Rendered>,
     backlinks: Vec<ArticleItem>,
+    /// "Ähnliche Artikel" by vector; empty while semantic search is not ready.
+    related: Vec<ArticleItem>,
     edit_url: String,
     history_url: String,
     trash_url: String,
@@ -81,6 +86,13 @@ async fn show_article(
         Lookup::Moved(to) => Ok(Redirect::permanent(&urls::article(&to)).into_response()),
         Lookup::Found(p) => {
             let a = &p.article;
+            // Never fails the page: without vectors the section is simply left out.
+            let related = semantic::related(&state, a.id, RELATED)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "related articles unavailable");
+                    Vec::new()
+                });
             let view = ArticleView {
                 l: l.clone()
                     .titled(a.title.clone())
@@ -90,6 +102,7 @@ async fn show_article(
                 breadcrumbs: p.breadcrumbs.iter().map(Into::into).collect(),
                 sanitized: Arc::clone(&p.rendered),
                 backlinks: p.backlinks.iter().map(Into::into).collect(),
+                related: related.iter().map(Into::into).collect(),
                 edit_url: urls::edit(&a.slug),
                 history_url: urls::history(&a.slug),
                 trash_url: urls::trash_article(&a.slug),

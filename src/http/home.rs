@@ -201,6 +201,8 @@ async fn healthz(State(state): State<AppState>) -> Response {
         "status": if ok { "ok" } else { "degraded" },
         "version": env!("CARGO_PKG_VERSION"),
         "storage": if ok { "ok" } else { "failed" },
+        // Semantic search is optional: its state never makes the server unhealthy.
+        "semantic": state.semantic.status(),
     }));
     let status = if ok {
         axum::http::StatusCode::OK

@@ -10,6 +10,7 @@ pub mod flush;
 pub mod links;
 pub mod portability;
 pub mod search;
+pub mod semantic;
 pub mod spaces;
 
 use crate::error::AppError;

@@ -7,12 +7,15 @@
 //! drew a lower sequence can commit after one with a higher sequence. A crash between the
 //! index commit and the outbox trim just re-applies idempotent upserts.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use stafette_index::dense;
 use stafette_index::{
-    Filter, IndexDoc, OpenOutcome, SearchIndex, SearchRequest, SearchResults, SortOrder, Synonyms,
+    Filter, Hit, IndexDoc, OpenOutcome, SearchIndex, SearchRequest, SearchResults, SortOrder,
+    Synonyms,
 };
 use tokio::sync::Notify;
 
@@ -113,7 +116,7 @@ pub async fn set_local_synonyms(state: &AppState, text: String) -> Result<()> {
 }
 
 /// Builds the index document for an article's current revision.
-fn index_doc(store: &Store, a: &Article) -> Result<IndexDoc> {
+pub(crate) fn index_doc(store: &Store, a: &Article) -> Result<IndexDoc> {
     let body = store
         .revision(a.id, a.revision)?
         .map(|r| r.body)
@@ -242,9 +245,53 @@ pub async fn run_indexer(state: AppState) {
     }
 }
 
+/// Which ranking answers a search.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Keyword and semantic rankings fused by reciprocal rank fusion; keyword alone while
+    /// the model is not ready.
+    #[default]
+    Hybrid,
+    /// The German keyword search only.
+    Keyword,
+    /// The embedding model only (fails with 503 while the model is not ready).
+    Semantic,
+}
+
+impl Mode {
+    /// Parses the API/UI value (`hybrid`, `keyword`, `semantic`).
+    pub fn parse(s: &str) -> Result<Mode> {
+        match s {
+            "" | "hybrid" => Ok(Mode::Hybrid),
+            "keyword" => Ok(Mode::Keyword),
+            "semantic" => Ok(Mode::Semantic),
+            other => Err(AppError::Invalid(format!(
+                "Unbekannter Suchmodus „{other}“ (erlaubt: hybrid, keyword, semantic)."
+            ))),
+        }
+    }
+
+    /// The API value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Hybrid => "hybrid",
+            Mode::Keyword => "keyword",
+            Mode::Semantic => "semantic",
+        }
+    }
+}
+
+/// Candidates taken from each ranking before fusion (and the most a semantic search
+/// returns).
+const FUSION_DEPTH: usize = 100;
+/// Characters of a passage shown as the snippet of a semantic-only hit.
+const PASSAGE_SNIPPET_CHARS: usize = 200;
+
 /// A search as the UI and API ask it.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
+    /// Ranking to use.
+    pub mode: Mode,
     /// What the user typed.
     pub text: String,
     /// Restrict to a space (slug or id).
@@ -302,12 +349,32 @@ pub struct Outcome {
     pub tags: Vec<FacetValue>,
     /// "Meinten Sie …?"
     pub suggestion: Option<String>,
+    /// The ranking that answered (hybrid falls back to keyword while the model is not ready).
+    pub mode: Mode,
 }
 
 /// Runs a search and records it (anonymously) for the content backlog.
+///
+/// Hybrid and semantic searches embed the query on the model's own pool, then take the
+/// dense ranking under the same [`Filter`] as the keyword search, so space, tag and (later)
+/// permission filters apply to both lists.
 pub async fn search(state: &AppState, q: Query) -> Result<Outcome> {
+    let empty = q.text.trim().is_empty();
+    let mode = match q.mode {
+        Mode::Semantic => {
+            state.semantic.require_ready()?;
+            if empty { Mode::Keyword } else { Mode::Semantic }
+        }
+        Mode::Hybrid if state.semantic.is_ready() && !empty && !q.newest => Mode::Hybrid,
+        _ => Mode::Keyword,
+    };
+    let query_vec = match mode {
+        Mode::Keyword => None,
+        _ => Some(state.semantic.embed_query(q.text.clone()).await?),
+    };
     let store = state.store.clone();
     let search = state.search.clone();
+    let semantic = state.semantic.clone();
     let outcome = blocking(move || {
         let space = q
             .space
@@ -334,8 +401,68 @@ pub async fn search(state: &AppState, q: Query) -> Result<Outcome> {
             },
             prefix: false,
         };
-        let results = search.index.search(&req).map_err(index_error)?;
-        let outcome = present(&store, results)?;
+        let mut outcome = match (mode, &query_vec) {
+            (Mode::Semantic, Some(v)) => {
+                let dense = semantic.dense(v, &req.filter, FUSION_DEPTH);
+                let ranked: Vec<(String, f32, Option<usize>)> = dense
+                    .into_iter()
+                    .map(|h| (h.id, h.score, h.best_passage))
+                    .collect();
+                present_ranked(
+                    &store,
+                    &ranked,
+                    &HashMap::new(),
+                    req.offset,
+                    req.limit,
+                    None,
+                )?
+            }
+            (Mode::Hybrid, Some(v)) => {
+                let dense = semantic.dense(v, &req.filter, FUSION_DEPTH);
+                let keyword = search
+                    .index
+                    .search(&SearchRequest {
+                        limit: FUSION_DEPTH,
+                        offset: 0,
+                        ..req.clone()
+                    })
+                    .map_err(index_error)?;
+                let kw_ids: Vec<String> = keyword.hits.iter().map(|h| h.id.clone()).collect();
+                let dense_ids: Vec<String> = dense.iter().map(|h| h.id.clone()).collect();
+                let best: HashMap<&str, Option<usize>> = dense
+                    .iter()
+                    .map(|h| (h.id.as_str(), h.best_passage))
+                    .collect();
+                let ranked: Vec<(String, f32, Option<usize>)> =
+                    dense::fuse_rrf(&[&kw_ids, &dense_ids], dense::RRF_K)
+                        .into_iter()
+                        .map(|(id, s)| {
+                            let b = best.get(id.as_str()).copied().flatten();
+                            (id, s, b)
+                        })
+                        .collect();
+                let kw_hits: HashMap<String, Hit> = keyword
+                    .hits
+                    .iter()
+                    .map(|h| (h.id.clone(), h.clone()))
+                    .collect();
+                let mut o = present_ranked(
+                    &store,
+                    &ranked,
+                    &kw_hits,
+                    req.offset,
+                    req.limit,
+                    Some(&keyword),
+                )?;
+                o.suggestion = keyword.suggestion;
+                o
+            }
+            _ => {
+                let results = search.index.search(&req).map_err(index_error)?;
+                present(&store, results)?
+            }
+        };
+        outcome.mode = mode;
         if q.offset == 0 && !q.text.trim().is_empty() {
             super::analytics::record_search(&store, &q.text, outcome.total)?;
         }
@@ -398,7 +525,133 @@ fn present(store: &Store, r: SearchResults) -> Result<Outcome> {
         spaces: facet(r.facets.spaces, true),
         tags: facet(r.facets.tags, false),
         suggestion: r.suggestion,
+        mode: Mode::Keyword,
     })
+}
+
+/// Presents a fused or dense ranking `(id, score, best passage)`: hits the keyword search
+/// also found keep its highlighted title and snippet; the others show their best passage.
+/// Facets come from the keyword results when given, else from the ranked candidates.
+fn present_ranked(
+    store: &Store,
+    ranked: &[(String, f32, Option<usize>)],
+    keyword_hits: &HashMap<String, Hit>,
+    offset: usize,
+    limit: usize,
+    keyword: Option<&SearchResults>,
+) -> Result<Outcome> {
+    let spaces: HashMap<String, (String, String)> = store
+        .all_spaces()?
+        .into_iter()
+        .map(|s| (s.id.to_string(), (s.slug.to_string(), s.name)))
+        .collect();
+    let mut live: Vec<(Article, f32, Option<usize>)> = Vec::with_capacity(ranked.len());
+    for (id, score, best) in ranked {
+        let Some(a) = id
+            .parse::<ArticleId>()
+            .ok()
+            .map(|id| store.article(id))
+            .transpose()?
+            .flatten()
+            .filter(|a| !a.is_deleted())
+        else {
+            continue;
+        };
+        live.push((a, *score, *best));
+    }
+    let mut hits = Vec::new();
+    for (a, score, best) in live.iter().skip(offset).take(limit) {
+        let id = a.id.to_string();
+        let (title_html, snippet_html) = match keyword_hits.get(&id) {
+            Some(h) if !h.snippet_html.is_empty() || best.is_none() => {
+                (h.title_html.clone(), h.snippet_html.clone())
+            }
+            _ => (
+                escape(&a.title),
+                passage_snippet(store, a, *best)?.unwrap_or_else(|| escape(&a.description)),
+            ),
+        };
+        hits.push(Found {
+            id,
+            slug: a.slug.to_string(),
+            title_html,
+            snippet_html,
+            score: *score,
+            space: spaces
+                .get(&a.space.to_string())
+                .cloned()
+                .unwrap_or_default(),
+            tags: a.tags.as_slice().to_vec(),
+        });
+    }
+    let (space_facets, tag_facets) = match keyword {
+        Some(k) => (k.facets.spaces.clone(), k.facets.tags.clone()),
+        None => {
+            let mut s: HashMap<String, u64> = HashMap::new();
+            let mut t: HashMap<String, u64> = HashMap::new();
+            for (a, _, _) in &live {
+                *s.entry(a.space.to_string()).or_default() += 1;
+                for tag in a.tags.as_slice() {
+                    *t.entry(tag.clone()).or_default() += 1;
+                }
+            }
+            (sorted_counts(s), sorted_counts(t))
+        }
+    };
+    let facet = |values: Vec<(String, u64)>, is_space: bool| -> Vec<FacetValue> {
+        values
+            .into_iter()
+            .map(|(v, count)| match (is_space, spaces.get(&v)) {
+                (true, Some((slug, name))) => FacetValue {
+                    value: slug.clone(),
+                    label: name.clone(),
+                    count,
+                },
+                _ => FacetValue {
+                    label: v.clone(),
+                    value: v,
+                    count,
+                },
+            })
+            .collect()
+    };
+    Ok(Outcome {
+        total: live.len(),
+        hits,
+        spaces: facet(space_facets, true),
+        tags: facet(tag_facets, false),
+        suggestion: None,
+        mode: Mode::Keyword,
+    })
+}
+
+fn sorted_counts(m: HashMap<String, u64>) -> Vec<(String, u64)> {
+    let mut v: Vec<(String, u64)> = m.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+fn escape(text: &str) -> String {
+    render::escape_to_sanitized(text).to_string()
+}
+
+/// The best passage of a semantic hit as escaped text, without the title line.
+fn passage_snippet(store: &Store, a: &Article, best: Option<usize>) -> Result<Option<String>> {
+    let Some(rec) = store.vector_record(a.id)? else {
+        return Ok(None);
+    };
+    let Some(p) = rec.passages.get(best.unwrap_or(0)) else {
+        return Ok(None);
+    };
+    let body = p
+        .split_once('\n')
+        .map_or(p.as_str(), |(_, rest)| rest)
+        .trim();
+    let mut s: String = body.chars().take(PASSAGE_SNIPPET_CHARS).collect();
+    if body.chars().count() > PASSAGE_SNIPPET_CHARS {
+        s.push('…');
+    }
+    Ok(Some(escape(&s)))
 }
 
 /// A title suggestion for search-as-you-type.

@@ -19,12 +19,18 @@
 //! | `space_slugs` | slug                              | space id                       |
 //! | `search_log`  | day + 0 + normalised query        | search counters (no user data) |
 //! | `meta`        | name                              | settings, markers              |
+//! | `vectors`     | article id, or `format`           | vector record JSON; marker     |
+//! | `vector_queue`| article id                        | stamp (outbox sequence, u64 BE)|
+//!
+//! `vectors` and `vector_queue` hold derived data (semantic search) and are not part of
+//! backups ([`TREES`]); see `vectors.rs`.
 
 mod articles;
 mod backup;
 mod outbox;
 mod search_log;
 mod spaces;
+mod vectors;
 
 use std::ops::Deref;
 use std::path::Path;
@@ -36,6 +42,7 @@ use serde::de::DeserializeOwned;
 pub use articles::{ArticleWrite, BodyChange, WriteRejected};
 pub use backup::{BackupSummary, read_backup, write_backup};
 pub use outbox::{OutboxEntry, OutboxOp};
+pub use vectors::{VectorMarker, VectorRecord};
 
 #[cfg(doc)]
 use crate::domain::{Article, RevisionMeta, Space};
@@ -81,9 +88,12 @@ pub struct Trees {
     space_slugs: sled::Tree,
     search_log: sled::Tree,
     meta: sled::Tree,
+    vectors: sled::Tree,
+    vector_queue: sled::Tree,
 }
 
-/// Names of all trees, in backup order.
+/// Names of the trees that hold source data, in backup order. The derived trees
+/// (`vectors`, `vector_queue`) are rebuilt instead of backed up.
 const TREES: [&str; 11] = [
     "articles",
     "slugs",
@@ -137,6 +147,8 @@ impl Store {
             space_slugs: db.open_tree("space_slugs")?,
             search_log: db.open_tree("search_log")?,
             meta: db.open_tree("meta")?,
+            vectors: db.open_tree("vectors")?,
+            vector_queue: db.open_tree("vector_queue")?,
             db,
         })))
     }

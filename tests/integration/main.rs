@@ -11,4 +11,5 @@ mod durability;
 mod pages;
 mod portability;
 mod search;
+mod semantic;
 mod socket;
