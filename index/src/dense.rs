@@ -332,10 +332,13 @@ impl VectorIndex {
     /// `filter`, best first.
     pub fn search(&self, query: &[f32], filter: &Filter, limit: usize) -> Vec<DenseHit> {
         let inner = self.read();
-        let mut hits: Vec<DenseHit> = inner
+        // Score first, clone ids only for the winners.
+        type Scored = (f32, usize, Option<usize>);
+        let mut scored: Vec<Scored> = inner
             .entries
             .iter()
-            .filter(|e| {
+            .enumerate()
+            .filter(|(_, e)| {
                 filter.matches(
                     &e.meta.space,
                     &e.meta.tags,
@@ -343,12 +346,18 @@ impl VectorIndex {
                     e.meta.status.as_deref(),
                 )
             })
-            .filter_map(|e| {
-                score(query, &e.vectors).map(|(score, best)| DenseHit {
-                    id: e.id.clone(),
-                    score,
-                    best_passage: best,
-                })
+            .filter_map(|(slot, e)| score(query, &e.vectors).map(|(s, best)| (s, slot, best)))
+            .collect();
+        if scored.len() > limit && limit > 0 {
+            scored.select_nth_unstable_by(limit - 1, |a: &Scored, b: &Scored| b.0.total_cmp(&a.0));
+            scored.truncate(limit);
+        }
+        let mut hits: Vec<DenseHit> = scored
+            .into_iter()
+            .map(|(score, slot, best)| DenseHit {
+                id: inner.entries[slot].id.clone(),
+                score,
+                best_passage: best,
             })
             .collect();
         top(&mut hits, limit);

@@ -419,13 +419,18 @@ pub async fn search(state: &AppState, q: Query) -> Result<Outcome> {
             }
             (Mode::Hybrid, Some(v)) => {
                 let dense = semantic.dense(v, &req.filter, FUSION_DEPTH);
+                // Only a page of hits is shown: highlight just the keyword hits that can
+                // land on it early in the fused list; the rest is ids for the fusion.
                 let keyword = search
                     .index
-                    .search(&SearchRequest {
-                        limit: FUSION_DEPTH,
-                        offset: 0,
-                        ..req.clone()
-                    })
+                    .search_highlighting(
+                        &SearchRequest {
+                            limit: FUSION_DEPTH,
+                            offset: 0,
+                            ..req.clone()
+                        },
+                        req.offset + req.limit,
+                    )
                     .map_err(index_error)?;
                 let kw_ids: Vec<String> = keyword.hits.iter().map(|h| h.id.clone()).collect();
                 let dense_ids: Vec<String> = dense.iter().map(|h| h.id.clone()).collect();
@@ -563,9 +568,7 @@ fn present_ranked(
     for (a, score, best) in live.iter().skip(offset).take(limit) {
         let id = a.id.to_string();
         let (title_html, snippet_html) = match keyword_hits.get(&id) {
-            Some(h) if !h.snippet_html.is_empty() || best.is_none() => {
-                (h.title_html.clone(), h.snippet_html.clone())
-            }
+            Some(h) if !h.snippet_html.is_empty() => (h.title_html.clone(), h.snippet_html.clone()),
             _ => (
                 escape(&a.title),
                 passage_snippet(store, a, *best)?.unwrap_or_else(|| escape(&a.description)),
