@@ -368,10 +368,6 @@ pub async fn search(state: &AppState, q: Query) -> Result<Outcome> {
         Mode::Hybrid if state.semantic.is_ready() && !empty && !q.newest => Mode::Hybrid,
         _ => Mode::Keyword,
     };
-    let query_vec = match mode {
-        Mode::Keyword => None,
-        _ => Some(state.semantic.embed_query(q.text.clone()).await?),
-    };
     let store = state.store.clone();
     let search = state.search.clone();
     let semantic = state.semantic.clone();
@@ -401,9 +397,10 @@ pub async fn search(state: &AppState, q: Query) -> Result<Outcome> {
             },
             prefix: false,
         };
-        let mut outcome = match (mode, &query_vec) {
-            (Mode::Semantic, Some(v)) => {
-                let dense = semantic.dense(v, &req.filter, FUSION_DEPTH);
+        let mut outcome = match mode {
+            Mode::Semantic => {
+                let v = semantic.embed_query_blocking(&q.text)?;
+                let dense = semantic.dense(&v, &req.filter, FUSION_DEPTH);
                 let ranked: Vec<(String, f32, Option<usize>)> = dense
                     .into_iter()
                     .map(|h| (h.id, h.score, h.best_passage))
@@ -417,21 +414,28 @@ pub async fn search(state: &AppState, q: Query) -> Result<Outcome> {
                     None,
                 )?
             }
-            (Mode::Hybrid, Some(v)) => {
-                let dense = semantic.dense(v, &req.filter, FUSION_DEPTH);
+            Mode::Hybrid => {
+                // The query is embedded (on the model's pool) while the keyword search runs
+                // here: on two cores that hides most of the keyword search's time.
                 // Only a page of hits is shown: highlight just the keyword hits that can
                 // land on it early in the fused list; the rest is ids for the fusion.
-                let keyword = search
-                    .index
-                    .search_highlighting(
+                let (v, keyword) = std::thread::scope(|s| {
+                    let embedding = s.spawn(|| semantic.embed_query_blocking(&q.text));
+                    let keyword = search.index.search_highlighting(
                         &SearchRequest {
                             limit: FUSION_DEPTH,
                             offset: 0,
                             ..req.clone()
                         },
                         req.offset + req.limit,
-                    )
-                    .map_err(index_error)?;
+                    );
+                    let v = embedding.join().unwrap_or_else(|_| {
+                        Err(AppError::Internal("query embedding panicked".to_owned()))
+                    });
+                    (v, keyword)
+                });
+                let keyword = keyword.map_err(index_error)?;
+                let dense = semantic.dense(&v?, &req.filter, FUSION_DEPTH);
                 let kw_ids: Vec<String> = keyword.hits.iter().map(|h| h.id.clone()).collect();
                 let dense_ids: Vec<String> = dense.iter().map(|h| h.id.clone()).collect();
                 let best: HashMap<&str, Option<usize>> = dense

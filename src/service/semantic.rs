@@ -241,21 +241,20 @@ impl Semantic {
         }
     }
 
-    /// Embeds a search query off the async threads, on the query pool.
-    pub async fn embed_query(&self, text: String) -> Result<Vec<f32>> {
+    /// Embeds a search query on the query pool.
+    ///
+    /// # Blocking
+    /// CPU-bound, about 10–20 ms for a short query; call it from a blocking thread.
+    pub fn embed_query_blocking(&self, text: &str) -> Result<Vec<f32>> {
         let Some(model) = self.model() else {
             return Err(unavailable(&self.state()));
         };
-        let me = self.clone();
-        blocking(move || {
-            let run = || model.embed_query(&text);
-            let v = match &me.0.query_pool {
-                Some(pool) => pool.install(run),
-                None => run(),
-            };
-            v.map_err(|e| AppError::Internal(format!("embedding the query: {e}")))
-        })
-        .await
+        let run = || model.embed_query(text);
+        let v = match &self.0.query_pool {
+            Some(pool) => pool.install(run),
+            None => run(),
+        };
+        v.map_err(|e| AppError::Internal(format!("embedding the query: {e}")))
     }
 
     /// Fails with a clear 503 unless the model is ready.
