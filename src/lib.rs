@@ -10,7 +10,7 @@
 //! - `http`: axum routers for HTML pages and the JSON API; the only module importing axum.
 //! - [`cli`]: the commands besides `serve`.
 //!
-//! Data flows `http → service → {store, render} → domain`. Every write lands in one sled
+//! Data flows `http → service → {store, render, index} → domain`. Every write lands in one sled
 //! transaction (article + revision + outbox) and is acknowledged only after a flush.
 
 pub mod cli;
@@ -41,11 +41,14 @@ pub fn open_state(config: config::Config) -> Result<AppState, error::AppError> {
     Ok(AppState::new(store, search, config))
 }
 
-/// Starts the background work (the search indexer) on the current Tokio runtime.
+/// Starts the background work on the current Tokio runtime: the search indexer, loading
+/// (or installing) the embedding model, and the vector worker.
 pub fn start_background(state: &AppState) {
     tokio::spawn(service::search::run_indexer(state.clone()));
     tokio::spawn(purge_sessions(state.clone()));
     tokio::spawn(service::processes::search::refresh_all(state.clone()));
+    tokio::spawn(service::semantic::prepare_model(state.clone()));
+    tokio::spawn(service::semantic::run_worker(state.clone()));
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then flushes.

@@ -13,7 +13,10 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let server = matches!(args.command, None | Some(stafette::config::Command::Serve));
+    let server = matches!(
+        args.command,
+        None | Some(stafette::config::Command::Serve { .. })
+    );
     stafette::telemetry::init(config.log_json, server);
     match cli::run(args.command, config) {
         Ok(()) => std::process::ExitCode::SUCCESS,

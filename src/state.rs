@@ -8,6 +8,7 @@ use crate::service::auth::throttle::Throttle;
 use crate::service::cache::RenderCache;
 use crate::service::flush::Flusher;
 use crate::service::search::Search;
+use crate::service::semantic::Semantic;
 use crate::store::Store;
 
 /// Shared by every handler. axum clones the state for every request, so it is one `Arc`
@@ -28,6 +29,8 @@ pub struct App {
     pub cache: RenderCache,
     /// The derived search index and its indexer.
     pub search: Search,
+    /// The embedding model and the article vectors (semantic search).
+    pub semantic: Semantic,
     /// Resolved configuration.
     pub config: Arc<Config>,
     /// Login throttling and session settings.
@@ -53,6 +56,7 @@ impl AppState {
     pub fn new(store: Store, search: Search, config: Config) -> Self {
         AppState(Arc::new(App {
             search,
+            semantic: Semantic::new(&config),
             flusher: Flusher::new(store.clone()),
             store,
             write_gate: Arc::default(),

@@ -19,6 +19,14 @@
 //! the server); it is deleted afterwards unless `--index-dir` was given. Each query runs as
 //! the server runs it: `SearchRequest { limit: 10, .. }` with hits, snippets, facets and
 //! totals. One untimed warm-up pass, then `--rounds` timed passes over all queries.
+//!
+//! With `--model FILE` (the e5-small file) it then times **hybrid** search as the server runs
+//! it: embed the query while the keyword search (top 100, first 10 highlighted) runs, brute-force dense search
+//! (top 100) over `--passages N` passage vectors plus one article vector per article, and
+//! reciprocal rank fusion; and it reports the resident memory (VmRSS) with the model, the
+//! index and all vectors loaded. The vectors are seeded random unit vectors: embedding
+//! 10,000 articles would take an hour here, and the dense scan costs the same whatever the
+//! values are.
 
 use std::error::Error;
 use std::fs;
@@ -73,6 +81,8 @@ struct Args {
     index_dir: Option<PathBuf>,
     out_docs: Option<PathBuf>,
     out_queries: Option<PathBuf>,
+    model: Option<PathBuf>,
+    passages: usize,
 }
 
 fn parse_args() -> Res<Args> {
@@ -88,6 +98,8 @@ fn parse_args() -> Res<Args> {
         index_dir: None,
         out_docs: None,
         out_queries: None,
+        model: None,
+        passages: 3,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -103,6 +115,8 @@ fn parse_args() -> Res<Args> {
             "--index-dir" => a.index_dir = Some(value()?.into()),
             "--out-docs" => a.out_docs = Some(value()?.into()),
             "--out-queries" => a.out_queries = Some(value()?.into()),
+            "--model" => a.model = Some(value()?.into()),
+            "--passages" => a.passages = value()?.parse()?,
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
@@ -323,14 +337,17 @@ fn main() -> Res<()> {
             true,
         ),
     };
-    let result = measure(&dir, &docs, &queries, args.rounds);
+    let result = measure(&dir, &docs, &queries, args.rounds).and_then(|index| match &args.model {
+        Some(model) => measure_hybrid(&index, model, &docs, &queries, &args),
+        None => Ok(()),
+    });
     if remove_dir {
         let _ = fs::remove_dir_all(&dir);
     }
     result
 }
 
-fn measure(dir: &Path, docs: &[IndexDoc], queries: &[String], rounds: usize) -> Res<()> {
+fn measure(dir: &Path, docs: &[IndexDoc], queries: &[String], rounds: usize) -> Res<SearchIndex> {
     let start = Instant::now();
     let (index, _) = SearchIndex::open_or_create(dir, Synonyms::german_default())?;
     for d in docs {
@@ -408,6 +425,139 @@ fn measure(dir: &Path, docs: &[IndexDoc], queries: &[String], rounds: usize) -> 
             "p99_ms": percentile(&sorted, 99.0),
             "mean_ms": sorted.iter().sum::<f64>() / sorted.len().max(1) as f64,
             "max_ms": sorted.last().copied().unwrap_or(0.0),
+        })
+    );
+    Ok(index)
+}
+
+/// Resident memory of this process in MiB (Linux `/proc/self/status`, `VmRSS`).
+fn rss_mib() -> f64 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn measure_hybrid(
+    index: &SearchIndex,
+    model_path: &Path,
+    docs: &[IndexDoc],
+    queries: &[String],
+    args: &Args,
+) -> Res<()> {
+    use stafette_index::Filter;
+    use stafette_index::dense::{self, DocMeta, DocVectors, VectorIndex};
+    use stafette_index::embed::Model;
+
+    let before = rss_mib();
+    let model = Model::load(model_path)?;
+    let with_model = rss_mib();
+    let dim = model.dim();
+    let vectors = VectorIndex::new();
+    let mut rng = Rng(args.seed ^ 0xD1CE);
+    for d in docs {
+        let mut rows = Vec::with_capacity((args.passages + 1) * dim);
+        for _ in 0..=args.passages {
+            let mut v: Vec<f32> = (0..dim)
+                .map(|_| (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
+                .collect();
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.iter_mut().for_each(|x| *x /= n);
+            rows.extend(v);
+        }
+        let meta = DocMeta {
+            space: d.space.clone(),
+            tags: d.tags.clone(),
+            kind: d.kind.clone(),
+            status: d.status.clone(),
+        };
+        vectors.upsert(&d.id, meta, DocVectors { dim, rows });
+    }
+    let with_vectors = rss_mib();
+    println!(
+        "memory (VmRSS): {before:.0} MiB with the keyword index, {with_model:.0} MiB with the model \
+         (model heap {:.0} MiB), {with_vectors:.0} MiB with {} vectors ({} articles × {} rows)",
+        model.heap_bytes() as f64 / 1_048_576.0,
+        vectors.floats() / dim,
+        docs.len(),
+        args.passages + 1
+    );
+    let filter = Filter::default();
+    let run = |q: &str| -> Res<[f64; 4]> {
+        // As the server: the query is embedded on another thread while the keyword search
+        // (100 candidates, the first page of 10 highlighted) runs on this one.
+        let t = Instant::now();
+        let (qv, kw, t_embed, t_kw) = std::thread::scope(|s| {
+            let embedding = s.spawn(|| {
+                let v = model.embed_query(q);
+                (v, t.elapsed().as_secs_f64() * 1000.0)
+            });
+            let t1 = Instant::now();
+            let req = SearchRequest {
+                limit: 100,
+                ..SearchRequest::new(q)
+            };
+            let kw = index.search_highlighting(&req, 10);
+            let t_kw = t1.elapsed().as_secs_f64() * 1000.0;
+            let (v, t_embed) = embedding.join().expect("embedding thread");
+            (v, kw, t_embed, t_kw)
+        });
+        let qv = qv?;
+        let kw: Vec<String> = kw?.hits.into_iter().map(|h| h.id).collect();
+        let t2 = Instant::now();
+        let dense_ids: Vec<String> = vectors
+            .search(&qv, &filter, 100)
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        let t_dense = t2.elapsed().as_secs_f64() * 1000.0;
+        let fused = dense::fuse_rrf(&[&kw, &dense_ids], dense::RRF_K);
+        std::hint::black_box(fused);
+        Ok([t.elapsed().as_secs_f64() * 1000.0, t_embed, t_kw, t_dense])
+    };
+    for q in queries {
+        run(q)?;
+    }
+    let mut parts: [Vec<f64>; 4] = Default::default();
+    for _ in 0..args.rounds {
+        for q in queries {
+            let r = run(q)?;
+            for (p, v) in parts.iter_mut().zip(r) {
+                p.push(v);
+            }
+        }
+    }
+    for (label, p) in [
+        "hybrid total",
+        "query embedding",
+        "keyword top 100",
+        "dense top 100",
+    ]
+    .iter()
+    .zip(parts.iter_mut())
+    {
+        p.sort_by(f64::total_cmp);
+        println!(
+            "{label}: n={} p50 {:.2} ms, p99 {:.2} ms, mean {:.2} ms",
+            p.len(),
+            percentile(p, 50.0),
+            percentile(p, 99.0),
+            p.iter().sum::<f64>() / p.len().max(1) as f64
+        );
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "system": "stafette hybrid",
+            "articles": docs.len(),
+            "p50_ms": percentile(&parts[0], 50.0),
+            "p99_ms": percentile(&parts[0], 99.0),
+            "rss_mib": rss_mib(),
         })
     );
     Ok(())

@@ -361,7 +361,21 @@ impl SearchIndex {
     /// # Blocking
     /// Reads the index (mmap); typically a few milliseconds.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
-        search::search(&self.inner, req)
+        search::search(&self.inner, req, usize::MAX)
+    }
+
+    /// Like [`SearchIndex::search`], but only the first `highlight` hits get highlighted
+    /// titles and snippets; later hits carry their escaped title and an empty snippet. For
+    /// deep candidate lists (rank fusion) where only a page is shown.
+    ///
+    /// # Blocking
+    /// Reads the index (mmap).
+    pub fn search_highlighting(
+        &self,
+        req: &SearchRequest,
+        highlight: usize,
+    ) -> Result<SearchResults> {
+        search::search(&self.inner, req, highlight)
     }
 
     /// Titles starting with `prefix` (last word as a prefix, earlier words complete), for

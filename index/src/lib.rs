@@ -13,7 +13,9 @@
 //!   queries from it (stems, compounds, synonyms, typos, prefixes).
 //! - `search.rs`: filters (permissions first), collectors, facets, safe HTML snippets.
 //! - [`embed`]: pure-Rust multilingual-e5-small inference (4-bit model file, tokenizer,
-//!   forward pass) for semantic search; not wired into ranking yet.
+//!   forward pass) for semantic search.
+//! - [`dense`]: passages per document, the in-memory vector index (same [`Filter`] rules as
+//!   the keyword index) and reciprocal rank fusion.
 //! - [`eval`]: retrieval metrics (MRR@10, nDCG@10, Recall@10) and test-set loaders.
 //! - [`IndexError`] (`error.rs`): user errors (400) apart from internal ones (500).
 //!
@@ -24,6 +26,7 @@
 
 mod analysis;
 pub mod decompound;
+pub mod dense;
 pub mod embed;
 mod error;
 pub mod eval;

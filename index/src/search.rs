@@ -91,7 +91,14 @@ fn compose(
     BooleanQuery::new(clauses)
 }
 
-pub(crate) fn search(inner: &Inner, req: &SearchRequest) -> Result<SearchResults> {
+/// Runs a search; only the first `highlight` hits get highlighted titles and snippets (the
+/// others carry their escaped title and an empty snippet), which makes deep candidate lists
+/// for rank fusion cheap.
+pub(crate) fn search(
+    inner: &Inner,
+    req: &SearchRequest,
+    highlight: usize,
+) -> Result<SearchResults> {
     if req.limit > MAX_LIMIT {
         return Err(IndexError::InvalidQuery(format!(
             "limit {} exceeds {MAX_LIMIT}",
@@ -167,11 +174,15 @@ pub(crate) fn search(inner: &Inner, req: &SearchRequest) -> Result<SearchResults
         return Ok(SearchResults::default());
     };
 
-    let highlight = Highlighter::new(&searcher, f, &built)?;
+    let highlight_with = Highlighter::new(&searcher, f, &built)?;
     let mut hits = Vec::with_capacity(run.top.len());
-    for (score, addr) in run.top {
+    for (i, (score, addr)) in run.top.into_iter().enumerate() {
         let doc: TantivyDocument = searcher.doc(addr)?;
-        hits.push(highlight.hit(f, &doc, score));
+        hits.push(if i < highlight {
+            highlight_with.hit(f, &doc, score)
+        } else {
+            plain_hit(f, &doc, score)
+        });
     }
     Ok(SearchResults {
         total: run.total,
@@ -288,6 +299,25 @@ impl Highlighter {
                 .unwrap_or(0),
             url_hint: opt_text(doc, f.url_hint),
         }
+    }
+}
+
+/// A hit without highlighting: escaped title, empty snippet.
+fn plain_hit(f: &Fields, doc: &TantivyDocument, score: Score) -> Hit {
+    Hit {
+        id: first_text(doc, f.id),
+        kind: first_text(doc, f.kind),
+        score,
+        title_html: escape(&first_text(doc, f.title)),
+        snippet_html: String::new(),
+        space: first_text(doc, f.space),
+        tags: all_texts(doc, f.tags),
+        status: opt_text(doc, f.status),
+        updated_at: doc
+            .get_first(f.updated_at)
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0),
+        url_hint: opt_text(doc, f.url_hint),
     }
 }
 

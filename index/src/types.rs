@@ -46,6 +46,22 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// Whether a document with these properties passes the filter: the same rules the
+    /// keyword index applies inside its query (readable spaces, any of `spaces`, all of
+    /// `tags`, any of `kinds`, any of `statuses`). The dense index uses it, so permission
+    /// filtering is defined in one place for both rankings.
+    pub fn matches(&self, space: &str, tags: &[String], kind: &str, status: Option<&str>) -> bool {
+        let any =
+            |allowed: &[String], v: &str| allowed.is_empty() || allowed.iter().any(|a| a == v);
+        self.readable_spaces
+            .as_ref()
+            .is_none_or(|r| r.iter().any(|s| s == space))
+            && any(&self.spaces, space)
+            && self.tags.iter().all(|t| tags.contains(t))
+            && any(&self.kinds, kind)
+            && (self.statuses.is_empty() || status.is_some_and(|s| any(&self.statuses, s)))
+    }
+
     /// Whether any explicit (non-permission) restriction is set.
     pub fn is_narrowing(&self) -> bool {
         !(self.spaces.is_empty()

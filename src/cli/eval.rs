@@ -1,13 +1,19 @@
 //! `stafette eval`: retrieval quality (MRR@10, nDCG@10, Recall@10, per query kind) of the
-//! keyword search on a corpus with judged queries, or of an external ranking (a "run"
-//! file, e.g. from PostgreSQL full-text search) on the same judgments.
+//! keyword, semantic or hybrid search on a corpus with judged queries, or of an external
+//! ranking (a "run" file, e.g. from PostgreSQL full-text search) on the same judgments.
+//!
+//! Semantic and hybrid use the server's rules: the same passages per document
+//! (`dense::passages`), the top [`DEPTH`] of each list, reciprocal rank fusion with
+//! `dense::RRF_K`.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context, bail};
+use stafette_index::dense::{self, DocMeta, VectorIndex};
+use stafette_index::embed::Model;
 use stafette_index::eval::{self, EvalQuery, Report};
-use stafette_index::{IndexDoc, SearchIndex, Synonyms};
+use stafette_index::{Filter, IndexDoc, SearchIndex, SearchRequest, Synonyms};
 
 use crate::config::EvalArgs;
 
@@ -23,13 +29,27 @@ pub(super) fn run(args: &EvalArgs) -> anyhow::Result<()> {
                 index.upsert(d).context("indexing")?;
             }
             index.commit(1).context("committing")?;
-            eval::run_eval(&index, &queries)
+            match args.mode.as_str() {
+                "keyword" => eval::run_eval(&index, &queries),
+                mode @ ("semantic" | "hybrid") => {
+                    let path = args
+                        .model
+                        .as_deref()
+                        .context("--mode semantic|hybrid needs --model FILE")?;
+                    let model =
+                        Model::load(path).with_context(|| format!("loading {}", path.display()))?;
+                    let vectors = embed_docs(&model, &docs)?;
+                    dense_eval(&index, &model, &vectors, &queries, mode == "hybrid")?
+                }
+                other => bail!("unknown --mode {other} (keyword, semantic, hybrid)"),
+            }
         }
     };
+    let default_label = format!("stafette {}", args.mode);
     let label = args.label.as_deref().unwrap_or(if args.run.is_some() {
         "external run"
     } else {
-        "stafette keyword"
+        &default_label
     });
     println!(
         "## {label}: {} documents, {} queries\n{report}",
@@ -57,6 +77,82 @@ pub(super) fn run(args: &EvalArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Candidates per ranking before fusion (as in the server).
+const DEPTH: usize = 100;
+
+/// Embeds every document with the server's passage rules.
+fn embed_docs(model: &Model, docs: &[IndexDoc]) -> anyhow::Result<VectorIndex> {
+    let index = VectorIndex::new();
+    let started = std::time::Instant::now();
+    let mut tokens = 0usize;
+    for batch in docs.chunks(16) {
+        let passages: Vec<Vec<String>> = batch
+            .iter()
+            .map(|d| {
+                let sections = dense::split_sections(&d.body, &d.headings);
+                dense::passages(model, &d.title, &d.description, &sections)
+            })
+            .collect();
+        tokens += passages
+            .iter()
+            .flatten()
+            .map(|p| model.tokenize_passage(p).len())
+            .sum::<usize>();
+        let vectors = dense::embed_documents(model, &passages).context("embedding")?;
+        for (d, v) in batch.iter().zip(vectors) {
+            let meta = DocMeta {
+                space: d.space.clone(),
+                tags: d.tags.clone(),
+                kind: d.kind.clone(),
+                status: d.status.clone(),
+            };
+            index.upsert(&d.id, meta, v);
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "embedded {} documents ({tokens} tokens) in {secs:.1} s = {:.0} tokens/s",
+        docs.len(),
+        tokens as f64 / secs
+    );
+    Ok(index)
+}
+
+/// Runs every query through the dense ranking, fused with the keyword ranking for hybrid.
+fn dense_eval(
+    index: &SearchIndex,
+    model: &Model,
+    vectors: &VectorIndex,
+    queries: &[EvalQuery],
+    hybrid: bool,
+) -> anyhow::Result<Report> {
+    let mut runs = Vec::with_capacity(queries.len());
+    for q in queries {
+        let v = model.embed_query(&q.query).context("embedding a query")?;
+        let dense_ids: Vec<String> = vectors
+            .search(&v, &Filter::default(), DEPTH)
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        let ranked = if hybrid {
+            let mut req = SearchRequest::new(q.query.clone());
+            req.limit = DEPTH;
+            let kw: Vec<String> = index
+                .search(&req)
+                .map(|r| r.hits.into_iter().map(|h| h.id).collect())
+                .unwrap_or_default();
+            dense::fuse_rrf(&[&kw, &dense_ids], dense::RRF_K)
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect()
+        } else {
+            dense_ids
+        };
+        runs.push((q, ranked));
+    }
+    Ok(eval::evaluate(runs))
 }
 
 fn load(args: &EvalArgs) -> anyhow::Result<(Vec<IndexDoc>, Vec<EvalQuery>)> {

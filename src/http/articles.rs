@@ -18,8 +18,11 @@ use crate::domain::Tags;
 use crate::render::Rendered;
 use crate::service::Actor;
 use crate::service::articles::{self, ArticleInput, ArticlePage, Conflict, Lookup, UpdateOutcome};
-use crate::service::spaces;
+use crate::service::{semantic, spaces};
 use crate::state::AppState;
+
+/// "Ähnliche Artikel" shown on an article page.
+const RELATED: usize = 5;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -66,6 +69,8 @@ struct ArticleView {
     sanitized: Arc<Rendered>,
     backlinks: Vec<ArticleItem>,
     used_in: Vec<super::processes::UsedIn>,
+    /// "Ähnliche Artikel" by vector; empty while semantic search is not ready.
+    related: Vec<ArticleItem>,
     edit_url: String,
     history_url: String,
     trash_url: String,
@@ -89,6 +94,13 @@ async fn show_article(
             let used_in = super::processes::used_in(&state, &actor, a.id)
                 .await
                 .map_err(|e| l.error(e))?;
+            // Never fails the page: without vectors the section is simply left out.
+            let related = semantic::related(&state, &actor, a.id, RELATED)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "related articles unavailable");
+                    Vec::new()
+                });
             let view = ArticleView {
                 can_write,
                 l: l.clone()
@@ -100,6 +112,7 @@ async fn show_article(
                 sanitized: Arc::clone(&p.rendered),
                 backlinks: p.backlinks.iter().map(Into::into).collect(),
                 used_in,
+                related: related.iter().map(Into::into).collect(),
                 edit_url: urls::edit(&a.slug),
                 history_url: urls::history(&a.slug),
                 trash_url: urls::trash_article(&a.slug),

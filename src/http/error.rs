@@ -37,7 +37,8 @@ fn status_of(e: &AppError) -> StatusCode {
 }
 
 fn log(e: &AppError) {
-    if e.status() >= 500 {
+    // A missing model is a known state (shown on /healthz), not a failure to log per request.
+    if e.status() >= 500 && !matches!(e, AppError::SemanticUnavailable(_)) {
         tracing::error!(error = ?e, "request failed");
     }
 }

@@ -210,12 +210,14 @@ async fn switch_language(Path(lang): Path<String>, Query(q): Query<SwitchQuery>)
     res
 }
 
-async fn healthz(State(state): State<AppState>) -> Response {
+async fn healthz(State(state): State<AppState>, actor: Actor) -> Response {
     let ok = !state.flusher.failed();
     let body = Json(json!({
         "status": if ok { "ok" } else { "degraded" },
         "version": env!("CARGO_PKG_VERSION"),
         "storage": if ok { "ok" } else { "failed" },
+        // Semantic search is optional: its state never makes the server unhealthy.
+        "semantic": state.semantic.status_for(&actor),
     }));
     let status = if ok {
         axum::http::StatusCode::OK

@@ -126,13 +126,14 @@ fn search_paths() -> Value {
                     {"name": "space", "in": "query", "schema": {"type": "string"}, "description": "Slug oder ID"},
                     {"name": "tag", "in": "query", "schema": {"type": "string"}},
                     {"name": "sort", "in": "query", "schema": {"enum": ["relevance", "date"]}},
-                    {"name": "mode", "in": "query", "schema": {"enum": ["keyword", "hybrid", "semantic"]}, "description": "bis zur semantischen Suche wird jede Anfrage mit keyword beantwortet; die Antwort nennt den Modus"}
+                    {"name": "mode", "in": "query", "schema": {"enum": ["hybrid", "keyword", "semantic"], "default": "hybrid"}, "description": "hybrid: Stichwort- und Vektorliste per Reciprocal Rank Fusion (k=60); ohne bereites Sprachmodell antwortet hybrid mit keyword (mode in der Antwort). semantic ohne Modell: 503 semantic_unavailable. Filter gelten für beide Listen; Artikel ohne Vektoren (semantic.vectors.pending) fehlen in der Vektorliste."}
                 ],
                 "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object", "properties": {
-                    "total": {"type": "integer"}, "mode": {"type": "string"},
+                    "total": {"type": "integer"}, "mode": {"enum": ["hybrid", "keyword", "semantic"], "description": "der Modus, der geantwortet hat"},
+                    "semantic": {"type": "object", "properties": {"state": {"enum": ["missing", "installing", "loading", "ready", "failed"]}, "vectors": {"type": "object", "properties": {"done": {"type": "integer"}, "pending": {"type": "integer"}}}}},
                     "hits": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "slug": {"type": "string"}, "title": {"type": "string"}, "snippet": {"type": "string"}, "score": {"type": "number"}, "space": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}}, "url": {"type": "string"}}}},
                     "facets": {"type": "object"}, "suggestion": {"type": "string"}}}}}},
-                    "400": problem()}}},
+                    "400": problem(), "503": problem()}}},
             "/api/v1/search/suggest": {"get": {"summary": "Titelvorschläge beim Tippen", "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}, {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 20}}], "responses": {"200": {"description": "[{title, url}]"}}}},
             "/api/v1/search/analytics": {"get": {"summary": "Häufigste Suchen und Suchen ohne Treffer (anonym, je Tag gezählt)", "parameters": [{"name": "days", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 366, "default": 30}}], "responses": {"200": {"description": "{days, top, zero_results}"}}}},
             "/api/v1/search/synonyms": {
@@ -151,7 +152,7 @@ fn base_document() -> Value {
             "description": "Wissensdatenbank für Kommunalverwaltungen. Fehler werden als application/problem+json gemeldet."
         },
         "paths": {
-            "/healthz": {"get": {"summary": "Betriebszustand", "responses": {"200": {"description": "OK"}, "503": {"description": "Speicher ausgefallen"}}}},
+            "/healthz": {"get": {"summary": "Betriebszustand; semantic: {state, vectors: {done, pending}} (Sprachmodell und Vektor-Fortschritt)", "responses": {"200": {"description": "OK"}, "503": {"description": "Speicher ausgefallen"}}}},
             "/api/v1/articles": {
                 "get": {
                     "summary": "Artikel auflisten (neueste Änderung zuerst)",
@@ -189,6 +190,7 @@ fn base_document() -> Value {
                 {"name": "from", "in": "query", "required": true, "schema": {"type": "integer"}},
                 {"name": "to", "in": "query", "required": true, "schema": {"type": "integer"}}],
                 "get": {"summary": "Wortweiser Vergleich zweier Versionen", "responses": {"200": ok("Diff"), "404": problem()}}},
+            "/api/v1/articles/{id}/related": {"parameters": [id_param()], "get": {"summary": "Ähnliche Artikel (nächste Artikelvektoren)", "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5}}], "responses": {"200": {"description": "OK"}, "404": problem(), "503": problem()}}},
             "/api/v1/articles/{id}/backlinks": {"parameters": [id_param()], "get": {"summary": "Artikel, die hierher verlinken", "responses": {"200": {"description": "OK"}, "404": problem()}}},
             "/api/v1/render": {"post": {"summary": "Markdown-Vorschau rendern", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["body"], "properties": {"body": {"type": "string"}}}}}}, "responses": {"200": {"description": "OK"}, "400": problem(), "413": problem()}}},
             "/api/v1/spaces": {

@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 use super::error::{ApiError, HtmlError};
 use super::extract::{ApiJson, ApiQuery, HtmlForm};
 use super::views::Layout;
+use crate::error::AppError;
 use crate::render::{SanitizedHtml, highlight_to_sanitized};
-use crate::service::search::{self, FacetValue, Found};
-use crate::service::{Actor, analytics};
+use crate::service::search::{self, FacetValue, Found, Mode};
+use crate::service::{Actor, analytics, semantic};
 use crate::state::AppState;
 
 /// Results per page in the UI.
@@ -43,6 +44,15 @@ struct SearchForm {
     schlagwort: Option<String>,
     sortierung: Option<String>,
     seite: Option<usize>,
+    modus: Option<String>,
+}
+
+/// One choice of the search-type radio group.
+#[derive(Debug, Clone)]
+struct ModeChoice {
+    value: &'static str,
+    label: &'static str,
+    checked: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -78,10 +88,16 @@ struct ResultsView {
     prev_url: Option<String>,
     next_url: Option<String>,
     page: usize,
+    modes: Vec<ModeChoice>,
+    /// Semantic search was wanted but is not available: the model's state, translated.
+    semantic_off: Option<&'static str>,
+    /// Articles still waiting for vectors (shown while semantic search catches up).
+    vectors_pending: usize,
 }
 
 fn search_url(
     q: &str,
+    mode: Mode,
     space: Option<&str>,
     tag: Option<&str>,
     newest: bool,
@@ -89,6 +105,9 @@ fn search_url(
 ) -> String {
     let mut s = url::form_urlencoded::Serializer::new(String::new());
     s.append_pair("q", q);
+    if mode != Mode::Hybrid {
+        s.append_pair("modus", mode.as_str());
+    }
     if let Some(b) = space.filter(|b| !b.is_empty()) {
         s.append_pair("bereich", b);
     }
@@ -120,24 +139,49 @@ async fn show_results(
 ) -> Result<ResultsView, HtmlError> {
     let page = f.seite.unwrap_or(1).clamp(1, 500);
     let newest = f.sortierung.as_deref() == Some("neu");
+    // An unknown value in the address bar is not worth an error page: use the default.
+    let mode = Mode::parse(f.modus.as_deref().unwrap_or("")).unwrap_or_default();
+    let status = state.semantic.status_for(&actor);
+    let query = search::Query {
+        mode,
+        text: f.q.clone(),
+        space: f.bereich.clone(),
+        tag: f.schlagwort.clone(),
+        newest,
+        limit: PAGE_SIZE,
+        offset: (page - 1) * PAGE_SIZE,
+    };
     let outcome = if f.q.trim().is_empty() {
         search::Outcome::default()
     } else {
-        search::search(
-            &state,
-            &actor,
-            search::Query {
-                text: f.q.clone(),
-                space: f.bereich.clone(),
-                tag: f.schlagwort.clone(),
-                newest,
-                limit: PAGE_SIZE,
-                offset: (page - 1) * PAGE_SIZE,
-            },
-        )
-        .await
-        .map_err(|e| l.error(e))?
+        match search::search(&state, &actor, query.clone()).await {
+            Err(AppError::SemanticUnavailable(_)) => search::search(
+                &state,
+                &actor,
+                search::Query {
+                    mode: Mode::Keyword,
+                    ..query
+                },
+            )
+            .await
+            .map_err(|e| l.error(e))?,
+            other => other.map_err(|e| l.error(e))?,
+        }
     };
+    let semantic_off = (mode != Mode::Keyword && !state.semantic.is_ready())
+        .then(|| l.t(&format!("semantic.{}", status.state)));
+    let modes = [
+        (Mode::Hybrid, "search.mode_hybrid"),
+        (Mode::Keyword, "search.mode_keyword"),
+        (Mode::Semantic, "search.mode_semantic"),
+    ]
+    .into_iter()
+    .map(|(m, key)| ModeChoice {
+        value: m.as_str(),
+        label: l.t(key),
+        checked: m == mode,
+    })
+    .collect();
     let (space, tag) = (f.bereich.as_deref(), f.schlagwort.as_deref());
     let facet = |values: &[FacetValue], is_space: bool| -> Vec<FacetLink> {
         values
@@ -157,7 +201,7 @@ async fn show_results(
                 FacetLink {
                     label: v.label.clone(),
                     count: v.count,
-                    url: search_url(&f.q, s, t, newest, 1),
+                    url: search_url(&f.q, mode, s, t, newest, 1),
                     active,
                 }
             })
@@ -181,12 +225,19 @@ async fn show_results(
         suggestion: outcome
             .suggestion
             .clone()
-            .map(|s| (search_url(&s, space, tag, newest, 1), s)),
-        relevance_url: search_url(&f.q, space, tag, false, 1),
-        newest_url: search_url(&f.q, space, tag, true, 1),
-        prev_url: (page > 1).then(|| search_url(&f.q, space, tag, newest, page - 1)),
+            .map(|s| (search_url(&s, mode, space, tag, newest, 1), s)),
+        relevance_url: search_url(&f.q, mode, space, tag, false, 1),
+        newest_url: search_url(&f.q, mode, space, tag, true, 1),
+        prev_url: (page > 1).then(|| search_url(&f.q, mode, space, tag, newest, page - 1)),
         next_url: (page * PAGE_SIZE < outcome.total)
-            .then(|| search_url(&f.q, space, tag, newest, page + 1)),
+            .then(|| search_url(&f.q, mode, space, tag, newest, page + 1)),
+        modes,
+        semantic_off,
+        vectors_pending: if mode == Mode::Keyword {
+            0
+        } else {
+            status.vectors.map_or(0, |v| v.pending)
+        },
         total: outcome.total,
         newest,
         page,
@@ -257,7 +308,10 @@ struct ApiFacets {
 #[derive(Debug, Serialize)]
 struct ApiResults {
     total: usize,
+    /// The ranking that answered: `hybrid` falls back to `keyword` while the model is not
+    /// ready (then `semantic.state` says why).
     mode: &'static str,
+    semantic: semantic::Status,
     hits: Vec<ApiHit>,
     facets: ApiFacets,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -269,13 +323,12 @@ async fn search_json(
     actor: Actor,
     ApiQuery(q): ApiQuery<ApiSearchQuery>,
 ) -> Result<Json<ApiResults>, ApiError> {
-    // Semantic and hybrid ranking arrive with the local model; until then every mode is
-    // answered by keyword search and the response says so.
-    let _requested = q.mode;
+    let mode = Mode::parse(q.mode.as_deref().unwrap_or(""))?;
     let outcome = search::search(
         &state,
         &actor,
         search::Query {
+            mode,
             text: q.q,
             space: q.space,
             tag: q.tag,
@@ -296,7 +349,8 @@ async fn search_json(
     };
     Ok(Json(ApiResults {
         total: outcome.total,
-        mode: "keyword",
+        mode: outcome.mode.as_str(),
+        semantic: state.semantic.status_for(&actor),
         facets: ApiFacets {
             space: facet(&outcome.spaces),
             tags: facet(&outcome.tags),
@@ -369,6 +423,10 @@ async fn analytics_json(
 struct AnalyticsView {
     l: Layout,
     report: analytics::Report,
+    semantic: semantic::Status,
+    progress: semantic::Progress,
+    semantic_label: &'static str,
+    model_path: String,
 }
 
 async fn show_analytics(
@@ -381,7 +439,15 @@ async fn show_analytics(
         .await
         .map_err(|e| l.error(e))?;
     let title = l.t("analytics.title");
+    let status = state.semantic.status();
     Ok(AnalyticsView {
+        semantic_label: l.t(&format!("semantic.{}", status.state)),
+        progress: status.vectors.unwrap_or(semantic::Progress {
+            done: 0,
+            pending: 0,
+        }),
+        semantic: status,
+        model_path: state.semantic.model_path().display().to_string(),
         l: l.titled(title),
         report,
     })

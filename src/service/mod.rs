@@ -12,6 +12,7 @@ pub mod links;
 pub mod portability;
 pub mod processes;
 pub mod search;
+pub mod semantic;
 pub mod spaces;
 
 use crate::error::AppError;

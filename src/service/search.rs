@@ -7,12 +7,15 @@
 //! drew a lower sequence can commit after one with a higher sequence. A crash between the
 //! index commit and the outbox trim just re-applies idempotent upserts.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use stafette_index::dense;
 use stafette_index::{
-    Filter, IndexDoc, OpenOutcome, SearchIndex, SearchRequest, SearchResults, SortOrder, Synonyms,
+    Filter, Hit, IndexDoc, OpenOutcome, SearchIndex, SearchRequest, SearchResults, SortOrder,
+    Synonyms,
 };
 use tokio::sync::Notify;
 
@@ -123,7 +126,7 @@ pub async fn set_local_synonyms(state: &AppState, actor: &Actor, text: String) -
 }
 
 /// Builds the index document for an article's current revision.
-fn index_doc(store: &Store, a: &Article) -> Result<IndexDoc> {
+pub(crate) fn index_doc(store: &Store, a: &Article) -> Result<IndexDoc> {
     let body = store
         .revision(a.id, a.revision)?
         .map(|r| r.body)
@@ -253,9 +256,53 @@ pub async fn run_indexer(state: AppState) {
     }
 }
 
+/// Which ranking answers a search.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Keyword and semantic rankings fused by reciprocal rank fusion; keyword alone while
+    /// the model is not ready.
+    #[default]
+    Hybrid,
+    /// The German keyword search only.
+    Keyword,
+    /// The embedding model only (fails with 503 while the model is not ready).
+    Semantic,
+}
+
+impl Mode {
+    /// Parses the API/UI value (`hybrid`, `keyword`, `semantic`).
+    pub fn parse(s: &str) -> Result<Mode> {
+        match s {
+            "" | "hybrid" => Ok(Mode::Hybrid),
+            "keyword" => Ok(Mode::Keyword),
+            "semantic" => Ok(Mode::Semantic),
+            other => Err(AppError::Invalid(format!(
+                "Unbekannter Suchmodus „{other}“ (erlaubt: hybrid, keyword, semantic)."
+            ))),
+        }
+    }
+
+    /// The API value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Hybrid => "hybrid",
+            Mode::Keyword => "keyword",
+            Mode::Semantic => "semantic",
+        }
+    }
+}
+
+/// Candidates taken from each ranking before fusion (and the most a semantic search
+/// returns).
+const FUSION_DEPTH: usize = 100;
+/// Characters of a passage shown as the snippet of a semantic-only hit.
+const PASSAGE_SNIPPET_CHARS: usize = 200;
+
 /// A search as the UI and API ask it.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
+    /// Ranking to use.
+    pub mode: Mode,
     /// What the user typed.
     pub text: String,
     /// Restrict to a space (slug or id).
@@ -315,12 +362,28 @@ pub struct Outcome {
     pub tags: Vec<FacetValue>,
     /// "Meinten Sie …?"
     pub suggestion: Option<String>,
+    /// The ranking that answered (hybrid falls back to keyword while the model is not ready).
+    pub mode: Mode,
 }
 
 /// Runs a search and records it (anonymously) for the content backlog.
+///
+/// Hybrid and semantic searches embed the query on the model's own pool, then take the
+/// dense ranking under the same [`Filter`] as the keyword search, so space, tag and (later)
+/// permission filters apply to both lists.
 pub async fn search(state: &AppState, actor: &Actor, q: Query) -> Result<Outcome> {
+    let empty = q.text.trim().is_empty();
+    let mode = match q.mode {
+        Mode::Semantic => {
+            state.semantic.require_ready()?;
+            if empty { Mode::Keyword } else { Mode::Semantic }
+        }
+        Mode::Hybrid if state.semantic.is_ready() && !empty && !q.newest => Mode::Hybrid,
+        _ => Mode::Keyword,
+    };
     let store = state.store.clone();
     let search = state.search.clone();
+    let semantic = state.semantic.clone();
     let who = actor.clone();
     let outcome = blocking(move || {
         let access = Access::compute(&store, &who)?;
@@ -352,21 +415,84 @@ pub async fn search(state: &AppState, actor: &Actor, q: Query) -> Result<Outcome
             },
             prefix: false,
         };
-        let mut results = search.index.search(&req).map_err(index_error)?;
-        // "Did you mean" comes from the whole index's vocabulary: offer it only when it
-        // finds something this reader may see, so it never hints at hidden articles.
-        if let Some(suggested) = results.suggestion.clone() {
-            let probe = SearchRequest {
-                query: suggested,
-                limit: 1,
-                offset: 0,
-                ..req.clone()
-            };
-            if search.index.search(&probe).map_err(index_error)?.total == 0 {
-                results.suggestion = None;
+        let mut outcome = match mode {
+            Mode::Semantic => {
+                let v = semantic.embed_query_blocking(&q.text)?;
+                let dense = semantic.dense(&v, &req.filter, FUSION_DEPTH);
+                let ranked: Vec<(String, f32, Option<usize>)> = dense
+                    .into_iter()
+                    .map(|h| (h.id, h.score, h.best_passage))
+                    .collect();
+                present_ranked(
+                    &store,
+                    &access,
+                    &ranked,
+                    &HashMap::new(),
+                    req.offset,
+                    req.limit,
+                    None,
+                )?
             }
-        }
-        let outcome = present(&store, &access, results)?;
+            Mode::Hybrid => {
+                // The query is embedded (on the model's pool) while the keyword search runs
+                // here: on two cores that hides most of the keyword search's time.
+                // Only a page of hits is shown: highlight just the keyword hits that can
+                // land on it early in the fused list; the rest is ids for the fusion.
+                let (v, keyword) = std::thread::scope(|s| {
+                    let embedding = s.spawn(|| semantic.embed_query_blocking(&q.text));
+                    let keyword = search.index.search_highlighting(
+                        &SearchRequest {
+                            limit: FUSION_DEPTH,
+                            offset: 0,
+                            ..req.clone()
+                        },
+                        req.offset + req.limit,
+                    );
+                    let v = embedding.join().unwrap_or_else(|_| {
+                        Err(AppError::Internal("query embedding panicked".to_owned()))
+                    });
+                    (v, keyword)
+                });
+                let keyword = keyword.map_err(index_error)?;
+                let dense = semantic.dense(&v?, &req.filter, FUSION_DEPTH);
+                let kw_ids: Vec<String> = keyword.hits.iter().map(|h| h.id.clone()).collect();
+                let dense_ids: Vec<String> = dense.iter().map(|h| h.id.clone()).collect();
+                let best: HashMap<&str, Option<usize>> = dense
+                    .iter()
+                    .map(|h| (h.id.as_str(), h.best_passage))
+                    .collect();
+                let ranked: Vec<(String, f32, Option<usize>)> =
+                    dense::fuse_rrf(&[&kw_ids, &dense_ids], dense::RRF_K)
+                        .into_iter()
+                        .map(|(id, s)| {
+                            let b = best.get(id.as_str()).copied().flatten();
+                            (id, s, b)
+                        })
+                        .collect();
+                let kw_hits: HashMap<String, Hit> = keyword
+                    .hits
+                    .iter()
+                    .map(|h| (h.id.clone(), h.clone()))
+                    .collect();
+                let mut o = present_ranked(
+                    &store,
+                    &access,
+                    &ranked,
+                    &kw_hits,
+                    req.offset,
+                    req.limit,
+                    Some(&keyword),
+                )?;
+                o.suggestion = readable_suggestion(&search, &req, keyword.suggestion.clone())?;
+                o
+            }
+            _ => {
+                let mut results = search.index.search(&req).map_err(index_error)?;
+                results.suggestion = readable_suggestion(&search, &req, results.suggestion.take())?;
+                present(&store, &access, results)?
+            }
+        };
+        outcome.mode = mode;
         if q.offset == 0 && !q.text.trim().is_empty() {
             super::analytics::record_search(&store, &q.text, outcome.total)?;
         }
@@ -374,6 +500,27 @@ pub async fn search(state: &AppState, actor: &Actor, q: Query) -> Result<Outcome
     })
     .await?;
     Ok(outcome)
+}
+
+/// "Did you mean" comes from the whole index's vocabulary: offer it only when it finds
+/// something this reader may see (the request carries the reader's filter), so it never
+/// hints at hidden articles.
+fn readable_suggestion(
+    search: &Search,
+    req: &SearchRequest,
+    suggestion: Option<String>,
+) -> Result<Option<String>> {
+    let Some(suggested) = suggestion else {
+        return Ok(None);
+    };
+    let probe = SearchRequest {
+        query: suggested.clone(),
+        limit: 1,
+        offset: 0,
+        ..req.clone()
+    };
+    let found = search.index.search(&probe).map_err(index_error)?.total > 0;
+    Ok(found.then_some(suggested))
 }
 
 fn present(store: &Store, access: &Access, r: SearchResults) -> Result<Outcome> {
@@ -449,7 +596,165 @@ fn present(store: &Store, access: &Access, r: SearchResults) -> Result<Outcome> 
         spaces: facet(r.facets.spaces, true),
         tags: facet(r.facets.tags, false),
         suggestion: r.suggestion,
+        mode: Mode::Keyword,
     })
+}
+
+/// Presents a fused or dense ranking `(id, score, best passage)`: hits the keyword search
+/// also found keep its highlighted title and snippet; the others show their best passage.
+/// Facets come from the keyword results when given, else from the ranked candidates.
+fn present_ranked(
+    store: &Store,
+    access: &Access,
+    ranked: &[(String, f32, Option<usize>)],
+    keyword_hits: &HashMap<String, Hit>,
+    offset: usize,
+    limit: usize,
+    keyword: Option<&SearchResults>,
+) -> Result<Outcome> {
+    let spaces: HashMap<String, (String, String)> = store
+        .all_spaces()?
+        .into_iter()
+        .map(|s| (s.id.to_string(), (s.slug.to_string(), s.name)))
+        .collect();
+    // Process steps come only from the keyword list; they carry their own deep link.
+    let mut steps: HashMap<&str, &Hit> = HashMap::new();
+    let mut live: Vec<(Article, f32, Option<usize>)> = Vec::with_capacity(ranked.len());
+    let mut order: Vec<Result<usize, (&str, f32)>> = Vec::with_capacity(ranked.len());
+    for (id, score, best) in ranked {
+        if super::processes::search::is_step_doc(id) {
+            if let Some(h) = keyword_hits.get(id)
+                && super::processes::search::is_live(store, id)
+            {
+                steps.insert(id.as_str(), h);
+                order.push(Err((id.as_str(), *score)));
+            }
+            continue;
+        }
+        // Checked against the stored article: deleted or moved out of the reader's reach
+        // since the vectors or the index were written means no hit.
+        let Some(a) = id
+            .parse::<ArticleId>()
+            .ok()
+            .map(|id| store.article(id))
+            .transpose()?
+            .flatten()
+            .filter(|a| !a.is_deleted() && access.can_read(a.space))
+        else {
+            continue;
+        };
+        order.push(Ok(live.len()));
+        live.push((a, *score, *best));
+    }
+    let mut hits = Vec::new();
+    for entry in order.iter().skip(offset).take(limit) {
+        let (a, score, best) = match entry {
+            Ok(i) => &live[*i],
+            Err((id, score)) => {
+                let h = steps[id];
+                hits.push(Found {
+                    url: h.url_hint.clone().unwrap_or_default(),
+                    id: (*id).to_owned(),
+                    slug: String::new(),
+                    title_html: h.title_html.clone(),
+                    snippet_html: h.snippet_html.clone(),
+                    score: *score,
+                    space: (String::new(), String::new()),
+                    tags: h.tags.clone(),
+                });
+                continue;
+            }
+        };
+        let id = a.id.to_string();
+        let (title_html, snippet_html) = match keyword_hits.get(&id) {
+            Some(h) if !h.snippet_html.is_empty() => (h.title_html.clone(), h.snippet_html.clone()),
+            _ => (
+                escape(&a.title),
+                passage_snippet(store, a, *best)?.unwrap_or_else(|| escape(&a.description)),
+            ),
+        };
+        hits.push(Found {
+            id,
+            url: format!("/artikel/{}", a.slug),
+            slug: a.slug.to_string(),
+            title_html,
+            snippet_html,
+            score: *score,
+            space: spaces
+                .get(&a.space.to_string())
+                .cloned()
+                .unwrap_or_default(),
+            tags: a.tags.as_slice().to_vec(),
+        });
+    }
+    let (space_facets, tag_facets) = match keyword {
+        Some(k) => (k.facets.spaces.clone(), k.facets.tags.clone()),
+        None => {
+            let mut s: HashMap<String, u64> = HashMap::new();
+            let mut t: HashMap<String, u64> = HashMap::new();
+            for (a, _, _) in &live {
+                *s.entry(a.space.to_string()).or_default() += 1;
+                for tag in a.tags.as_slice() {
+                    *t.entry(tag.clone()).or_default() += 1;
+                }
+            }
+            (sorted_counts(s), sorted_counts(t))
+        }
+    };
+    let facet = |values: Vec<(String, u64)>, is_space: bool| -> Vec<FacetValue> {
+        values
+            .into_iter()
+            .map(|(v, count)| match (is_space, spaces.get(&v)) {
+                (true, Some((slug, name))) => FacetValue {
+                    value: slug.clone(),
+                    label: name.clone(),
+                    count,
+                },
+                _ => FacetValue {
+                    label: v.clone(),
+                    value: v,
+                    count,
+                },
+            })
+            .collect()
+    };
+    Ok(Outcome {
+        total: order.len(),
+        hits,
+        spaces: facet(space_facets, true),
+        tags: facet(tag_facets, false),
+        suggestion: None,
+        mode: Mode::Keyword,
+    })
+}
+
+fn sorted_counts(m: HashMap<String, u64>) -> Vec<(String, u64)> {
+    let mut v: Vec<(String, u64)> = m.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+fn escape(text: &str) -> String {
+    render::escape_to_sanitized(text).to_string()
+}
+
+/// The best passage of a semantic hit as escaped text, without the title line.
+fn passage_snippet(store: &Store, a: &Article, best: Option<usize>) -> Result<Option<String>> {
+    let Some(rec) = store.vector_record(a.id)? else {
+        return Ok(None);
+    };
+    let Some(p) = rec.passages.get(best.unwrap_or(0)) else {
+        return Ok(None);
+    };
+    let body = p
+        .split_once('\n')
+        .map_or(p.as_str(), |(_, rest)| rest)
+        .trim();
+    let mut s: String = body.chars().take(PASSAGE_SNIPPET_CHARS).collect();
+    if body.chars().count() > PASSAGE_SNIPPET_CHARS {
+        s.push('…');
+    }
+    Ok(Some(escape(&s)))
 }
 
 /// A title suggestion for search-as-you-type.

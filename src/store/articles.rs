@@ -113,8 +113,8 @@ fn tx_decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> TxResult<T> {
 }
 
 impl Store {
-    /// Applies `write` atomically: article record, slug, revision, body chunks, links and
-    /// an outbox entry. Returns the stored article and the outbox sequence number, or the
+    /// Applies `write` atomically: article record, slug, revision, body chunks, links, an
+    /// outbox entry and a `vector_queue` entry. Returns the stored article and the outbox sequence number, or the
     /// reason it was refused. Not durable until [`Store::flush`] returns.
     pub fn write_article(
         &self,
@@ -128,9 +128,10 @@ impl Store {
             &self.links,
             &self.outlinks,
             &self.outbox,
+            &self.vector_queue,
         );
         let outcome = trees.transaction(
-            |(articles, slugs, revisions, bodies, links, outlinks, outbox)| {
+            |(articles, slugs, revisions, bodies, links, outlinks, outbox, vector_queue)| {
                 let mut article = write.article.clone();
                 let id_key = article.id.to_bytes();
                 let stored: Option<Article> =
@@ -197,6 +198,8 @@ impl Store {
                     op: write.outbox,
                 };
                 outbox.insert(&seq.to_be_bytes()[..], tx_encode(&entry)?)?;
+                // The vector worker's queue: one entry per article, stamped with this write.
+                vector_queue.insert(&id_key[..], &seq.to_be_bytes()[..])?;
                 Ok((article, seq))
             },
         );

@@ -32,6 +32,11 @@
 //! | `process_files` | process id + n + chunk          | raw BPMN file chunk            |
 //! | `step_links`  | process id + link id              | [`StepLink`] JSON              |
 //! | `article_steps` | article id + link id            | process id (links by article)  |
+//! | `vectors`     | article id, or `format`           | vector record JSON; marker     |
+//! | `vector_queue`| article id                        | stamp (outbox sequence, u64 BE)|
+//!
+//! `vectors` and `vector_queue` hold derived data (semantic search) and are not part of
+//! backups ([`TREES`]); see `vectors.rs`.
 
 mod articles;
 mod backup;
@@ -40,6 +45,7 @@ mod processes;
 mod search_log;
 mod spaces;
 mod users;
+mod vectors;
 
 use std::ops::Deref;
 use std::path::Path;
@@ -53,6 +59,7 @@ pub use backup::{BackupSummary, read_backup, write_backup};
 pub use outbox::{OutboxEntry, OutboxOp};
 pub use processes::ProcessWrite;
 pub use users::Taken;
+pub use vectors::{VectorMarker, VectorRecord};
 
 #[cfg(doc)]
 use crate::domain::process::{Process, ProcessRevision, StepLink};
@@ -113,10 +120,13 @@ pub struct Trees {
     process_files: sled::Tree,
     step_links: sled::Tree,
     article_steps: sled::Tree,
+    vectors: sled::Tree,
+    vector_queue: sled::Tree,
 }
 
 /// Names of all backed-up trees, in backup order. `sessions` is left out on purpose: a
-/// restored installation starts with everybody logged out.
+/// restored installation starts with everybody logged out; the derived trees (`vectors`,
+/// `vector_queue`) are rebuilt instead of backed up.
 const TREES: [&str; 23] = [
     "articles",
     "slugs",
@@ -195,6 +205,8 @@ impl Store {
             process_files: db.open_tree("process_files")?,
             step_links: db.open_tree("step_links")?,
             article_steps: db.open_tree("article_steps")?,
+            vectors: db.open_tree("vectors")?,
+            vector_queue: db.open_tree("vector_queue")?,
             db,
         })))
     }

@@ -82,8 +82,30 @@ impl Res {
 
 impl TestApp {
     pub(crate) fn new() -> Self {
+        Self::build(false)
+    }
+
+    /// A test app with a synthetic embedding model (real file format, meaningless vectors)
+    /// at the default model path, so semantic search runs without the real 72 MB model.
+    pub(crate) fn with_model() -> Self {
+        Self::build(true)
+    }
+
+    fn build(model: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let config = Config::for_dir(dir.path());
+        if model {
+            std::fs::create_dir_all(config.model_path.parent().unwrap()).unwrap();
+            let spec = stafette_index::embed::SyntheticSpec {
+                max_pos: 512,
+                ..Default::default()
+            };
+            std::fs::write(
+                &config.model_path,
+                stafette_index::embed::synthetic_model_bytes(&spec),
+            )
+            .unwrap();
+        }
         Self::with_config(dir, config)
     }
 

@@ -16,5 +16,6 @@ mod permissions;
 mod portability;
 mod processes;
 mod search;
+mod semantic;
 mod socket;
 mod sso;

@@ -120,6 +120,7 @@ async fn make_durable(state: &AppState) -> Result<()> {
         state.cache.bump_writes();
         // The outbox entry is durable now: let the indexer pick it up.
         state.search.wake();
+        state.semantic.wake();
         Ok(())
     } else {
         Err(AppError::Unavailable)
