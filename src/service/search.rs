@@ -369,7 +369,7 @@ pub struct Outcome {
 /// Runs a search and records it (anonymously) for the content backlog.
 ///
 /// Hybrid and semantic searches embed the query on the model's own pool, then take the
-/// dense ranking under the same [`Filter`] as the keyword search, so space, tag and (later)
+/// dense ranking under the same [`Filter`] as the keyword search, so space, tag and
 /// permission filters apply to both lists.
 pub async fn search(state: &AppState, actor: &Actor, q: Query) -> Result<Outcome> {
     let empty = q.text.trim().is_empty();
