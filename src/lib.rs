@@ -45,6 +45,7 @@ pub fn open_state(config: config::Config) -> Result<AppState, error::AppError> {
 pub fn start_background(state: &AppState) {
     tokio::spawn(service::search::run_indexer(state.clone()));
     tokio::spawn(purge_sessions(state.clone()));
+    tokio::spawn(service::retention::run_daily(state.clone()));
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then flushes.

@@ -66,6 +66,8 @@ struct ArticleView {
     sanitized: Arc<Rendered>,
     backlinks: Vec<ArticleItem>,
     used_in: Vec<super::processes::UsedIn>,
+    /// Verification, ownership and "Wen kann ich fragen?" (issue #7).
+    ret: super::retention::ArticlePanel,
     edit_url: String,
     history_url: String,
     trash_url: String,
@@ -89,7 +91,11 @@ async fn show_article(
             let used_in = super::processes::used_in(&state, &actor, a.id)
                 .await
                 .map_err(|e| l.error(e))?;
+            let ret = super::retention::article_panel(&state, &actor, a)
+                .await
+                .map_err(|e| l.error(e))?;
             let view = ArticleView {
+                ret,
                 can_write,
                 l: l.clone()
                     .titled(a.title.clone())

@@ -104,6 +104,7 @@ static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = La
     TEXTS
         .iter()
         .chain(super::processes::TEXTS)
+        .chain(super::retention::TEXTS)
         .map(|(k, de, en)| (*k, (*de, *en)))
         .collect()
 });
@@ -611,7 +612,11 @@ mod tests {
 
     #[test]
     fn every_key_is_unique_and_translated() {
-        let all: Vec<_> = TEXTS.iter().chain(super::super::processes::TEXTS).collect();
+        let all: Vec<_> = TEXTS
+            .iter()
+            .chain(super::super::processes::TEXTS)
+            .chain(super::super::retention::TEXTS)
+            .collect();
         for (i, (k, de, en)) in all.iter().enumerate() {
             assert!(!de.is_empty() && !en.is_empty(), "{k}");
             assert!(

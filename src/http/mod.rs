@@ -18,6 +18,8 @@ mod multipart;
 mod openapi;
 mod processes;
 mod processes_api;
+mod retention;
+mod retention_api;
 mod search;
 mod users;
 mod views;
@@ -51,6 +53,8 @@ pub fn app(state: AppState) -> Router {
         .merge(search::router())
         .merge(processes::router())
         .merge(processes_api::router())
+        .merge(retention::router())
+        .merge(retention_api::router())
         .merge(admin::router(state.clone()))
         .merge(openapi::router())
         .merge(assets::router())

@@ -697,6 +697,8 @@ struct StepGroup {
 fn coverage_class(v: &StepView) -> &'static str {
     if v.articles.is_empty() {
         "none"
+    } else if v.articles.iter().any(|a| a.is_verified()) {
+        "verified"
     } else {
         "linked"
     }

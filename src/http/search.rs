@@ -43,6 +43,8 @@ struct SearchForm {
     schlagwort: Option<String>,
     sortierung: Option<String>,
     seite: Option<usize>,
+    /// Verification status filter (issue #7).
+    status: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +62,8 @@ struct HitView {
     sanitized_snippet: SanitizedHtml,
     space: String,
     tags: Vec<String>,
+    /// Verification badge (articles only).
+    status: Option<crate::domain::retention::VerificationStatus>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -130,6 +134,7 @@ async fn show_results(
                 text: f.q.clone(),
                 space: f.bereich.clone(),
                 tag: f.schlagwort.clone(),
+                status: f.status.clone(),
                 newest,
                 limit: PAGE_SIZE,
                 offset: (page - 1) * PAGE_SIZE,
@@ -174,6 +179,7 @@ async fn show_results(
                 sanitized_snippet: highlight_to_sanitized(&h.snippet_html),
                 space: h.space.1.clone(),
                 tags: h.tags.clone(),
+                status: h.status,
             })
             .collect(),
         spaces: facet(&outcome.spaces, true),
@@ -227,6 +233,7 @@ struct ApiSearchQuery {
     tag: Option<String>,
     mode: Option<String>,
     sort: Option<String>,
+    status: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -239,6 +246,8 @@ struct ApiHit {
     space: String,
     tags: Vec<String>,
     url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -279,6 +288,7 @@ async fn search_json(
             text: q.q,
             space: q.space,
             tag: q.tag,
+            status: q.status,
             newest: q.sort.as_deref() == Some("date"),
             limit: q.limit.unwrap_or(20),
             offset: q.offset.unwrap_or(0),
@@ -313,6 +323,7 @@ async fn search_json(
                 score: h.score,
                 space: h.space.0,
                 tags: h.tags,
+                status: h.status.map(|s| s.key()),
             })
             .collect(),
         suggestion: outcome.suggestion,

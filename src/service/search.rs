@@ -138,7 +138,11 @@ fn index_doc(store: &Store, a: &Article) -> Result<IndexDoc> {
         body: rendered.plain_text,
         space: a.space.to_string(),
         tags: a.tags.as_slice().to_vec(),
-        status: None,
+        status: Some(
+            super::retention::verification::status(store, a.id)?
+                .key()
+                .to_owned(),
+        ),
         updated_at: a.updated_at / 1000,
         url_hint: Some(format!("/artikel/{}", a.slug)),
     })
@@ -262,6 +266,8 @@ pub struct Query {
     pub space: Option<String>,
     /// Restrict to a tag.
     pub tag: Option<String>,
+    /// Restrict to a verification status (key, e.g. `verifiziert`).
+    pub status: Option<String>,
     /// Newest first instead of relevance.
     pub newest: bool,
     /// Page size.
@@ -289,6 +295,8 @@ pub struct Found {
     pub space: (String, String),
     /// Tags.
     pub tags: Vec<String>,
+    /// Verification status of an article hit (None for process steps).
+    pub status: Option<crate::domain::retention::VerificationStatus>,
 }
 
 /// A facet value with its count.
@@ -338,7 +346,17 @@ pub async fn search(state: &AppState, actor: &Actor, q: Query) -> Result<Outcome
             spaces: space.map(|s| vec![s.id.to_string()]).unwrap_or_default(),
             tags: q.tag.iter().filter(|t| !t.is_empty()).cloned().collect(),
             kinds: Vec::new(),
-            statuses: Vec::new(),
+            statuses: q
+                .status
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    crate::domain::retention::VerificationStatus::parse(s)
+                        .map(|v| vec![v.key().to_owned()])
+                        .ok_or_else(|| AppError::Invalid(format!("Unbekannter Status „{s}“.")))
+                })
+                .transpose()?
+                .unwrap_or_default(),
         };
         let req = SearchRequest {
             query: q.text.clone(),
@@ -395,10 +413,11 @@ fn present(store: &Store, access: &Access, r: SearchResults) -> Result<Outcome> 
                 score: h.score,
                 space: (String::new(), String::new()),
                 tags: h.tags,
+                status: None,
             });
             continue;
         }
-        let slug = match h
+        let (slug, status) = match h
             .id
             .parse::<ArticleId>()
             .ok()
@@ -408,7 +427,10 @@ fn present(store: &Store, access: &Access, r: SearchResults) -> Result<Outcome> 
         {
             // Checked against the stored article, not the index: a move into a restricted
             // space must hide the hit even before the index has caught up.
-            Some(a) if !a.is_deleted() && access.can_read(a.space) => a.slug.to_string(),
+            Some(a) if !a.is_deleted() && access.can_read(a.space) => (
+                a.slug.to_string(),
+                super::retention::verification::status(store, a.id)?,
+            ),
             // Deleted (or moved out of reach) since the last index commit: skip.
             _ => continue,
         };
@@ -421,6 +443,7 @@ fn present(store: &Store, access: &Access, r: SearchResults) -> Result<Outcome> 
             score: h.score,
             space: spaces.get(&h.space).cloned().unwrap_or_default(),
             tags: h.tags,
+            status: Some(status),
         });
     }
     let facet = |values: Vec<(String, u64)>, is_space: bool| -> Vec<FacetValue> {

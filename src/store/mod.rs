@@ -32,11 +32,19 @@
 //! | `process_files` | process id + n + chunk          | raw BPMN file chunk            |
 //! | `step_links`  | process id + link id              | [`StepLink`] JSON              |
 //! | `article_steps` | article id + link id            | process id (links by article)  |
+//! | `ownership`   | `a`/`p` + article/process id      | [`Ownership`] JSON             |
+//! | `verifications` | article id                      | [`Verification`] JSON          |
+//! | `space_retention` | space id                      | [`SpaceRetention`] JSON        |
+//! | `planned_exits` | user id                         | [`PlannedExit`] JSON           |
+//! | `experts`     | user id                           | [`ExpertProfile`] JSON         |
+//! | `step_meta`   | process id + 0 + element id       | [`StepMeta`] JSON (criticality, views) |
+//! | `handovers`   | plan id                           | [`HandoverPlan`] JSON          |
 
 mod articles;
 mod backup;
 mod outbox;
 mod processes;
+mod retention;
 mod search_log;
 mod spaces;
 mod users;
@@ -52,10 +60,15 @@ pub use articles::{ArticleWrite, BodyChange, WriteRejected};
 pub use backup::{BackupSummary, read_backup, write_backup};
 pub use outbox::{OutboxEntry, OutboxOp};
 pub use processes::ProcessWrite;
+pub use retention::{RetentionTree, owned_key, owned_of_key, step_key};
 pub use users::Taken;
 
 #[cfg(doc)]
 use crate::domain::process::{Process, ProcessRevision, StepLink};
+#[cfg(doc)]
+use crate::domain::retention::{
+    ExpertProfile, HandoverPlan, Ownership, PlannedExit, SpaceRetention, StepMeta, Verification,
+};
 #[cfg(doc)]
 use crate::domain::{ApiToken, Article, AuditEvent, Group, RevisionMeta, Session, Space, User};
 
@@ -113,11 +126,18 @@ pub struct Trees {
     process_files: sled::Tree,
     step_links: sled::Tree,
     article_steps: sled::Tree,
+    ownership: sled::Tree,
+    verifications: sled::Tree,
+    space_retention: sled::Tree,
+    planned_exits: sled::Tree,
+    experts: sled::Tree,
+    step_meta: sled::Tree,
+    handovers: sled::Tree,
 }
 
 /// Names of all backed-up trees, in backup order. `sessions` is left out on purpose: a
 /// restored installation starts with everybody logged out.
-const TREES: [&str; 23] = [
+const TREES: [&str; 30] = [
     "articles",
     "slugs",
     "revisions",
@@ -141,6 +161,13 @@ const TREES: [&str; 23] = [
     "process_files",
     "step_links",
     "article_steps",
+    "ownership",
+    "verifications",
+    "space_retention",
+    "planned_exits",
+    "experts",
+    "step_meta",
+    "handovers",
 ];
 
 /// sled's page cache budget; RSS can be a multiple of it (research/reliability.md §1.4).
@@ -195,6 +222,13 @@ impl Store {
             process_files: db.open_tree("process_files")?,
             step_links: db.open_tree("step_links")?,
             article_steps: db.open_tree("article_steps")?,
+            ownership: db.open_tree("ownership")?,
+            verifications: db.open_tree("verifications")?,
+            space_retention: db.open_tree("space_retention")?,
+            planned_exits: db.open_tree("planned_exits")?,
+            experts: db.open_tree("experts")?,
+            step_meta: db.open_tree("step_meta")?,
+            handovers: db.open_tree("handovers")?,
             db,
         })))
     }
@@ -236,6 +270,13 @@ impl Store {
             "process_files" => &self.process_files,
             "step_links" => &self.step_links,
             "article_steps" => &self.article_steps,
+            "ownership" => &self.ownership,
+            "verifications" => &self.verifications,
+            "space_retention" => &self.space_retention,
+            "planned_exits" => &self.planned_exits,
+            "experts" => &self.experts,
+            "step_meta" => &self.step_meta,
+            "handovers" => &self.handovers,
             _ => return None,
         })
     }
