@@ -896,6 +896,8 @@ struct LinkedItem {
     title: String,
     url: String,
     kind: &'static str,
+    /// Verification badge (issue #7).
+    status: crate::domain::retention::VerificationStatus,
 }
 
 #[derive(Template, WebTemplate)]
@@ -913,6 +915,8 @@ struct StepPage {
     link_action: String,
     create_action: String,
     embed_url: String,
+    /// Retention: criticality and "Wen kann ich fragen?" (issue #7).
+    ret: super::retention::StepPanel,
 }
 
 fn linked_items(id: ProcessId, s: &StepView) -> Vec<LinkedItem> {
@@ -923,6 +927,7 @@ fn linked_items(id: ProcessId, s: &StepView) -> Vec<LinkedItem> {
             title: la.article.title.clone(),
             url: format!("/artikel/{}", la.article.slug),
             kind: la.link.kind.label(),
+            status: la.status,
         })
         .collect()
 }
@@ -943,6 +948,9 @@ async fn show_step(
         Err(moved) => return Ok(Redirect::permanent(&step_url(id, &moved)).into_response()),
     };
     let st = &s.step;
+    let ret = super::retention::step_panel(&state, &actor, id, &st.element_id)
+        .await
+        .map_err(|e| l.error(e))?;
     let l = notice(l, q.hinweis.as_deref()).titled(st.display_name());
     Ok(StepPage {
         l,
@@ -956,6 +964,7 @@ async fn show_step(
         link_action: format!("{}/verknuepfen", step_url(id, &st.element_id)),
         create_action: format!("{}/artikel-anlegen", step_url(id, &st.element_id)),
         embed_url: format!("/einbetten{}", step_url(id, &st.element_id)),
+        ret,
         step: st.clone(),
     }
     .into_response())

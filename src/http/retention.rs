@@ -15,6 +15,7 @@ use super::error::HtmlError;
 use super::extract::HtmlForm;
 use super::views::Layout;
 use crate::domain::Article;
+use crate::domain::process::ProcessId;
 use crate::domain::retention::{ItemStatus, Phase};
 use crate::service::Actor;
 use crate::service::retention::experts::{self, Expert, ProfileInput};
@@ -115,6 +116,9 @@ pub(super) const TEXTS: &[(&str, &str, &str)] = &[
         "Suggestions (from ownership and reviews; shown only once added)",
     ),
     ("ret.my_profile", "Mein Eintrag", "My entry"),
+    ("ret.crit_1", "niedrig", "low"),
+    ("ret.crit_2", "mittel", "medium"),
+    ("ret.crit_3", "hoch", "high"),
     ("ret.csv", "Als CSV herunterladen", "Download as CSV"),
     (
         "ret.zero",
@@ -171,6 +175,10 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/artikel/{slug}/verifizieren", post(verify_form))
         .route("/artikel/{slug}/verantwortung", post(ownership_form))
+        .route(
+            "/prozesse/{id}/schritte/{element_id}/kritikalitaet",
+            post(criticality_form),
+        )
 }
 
 // ---- Article page panel ----
@@ -266,6 +274,57 @@ async fn ownership_form(
         .await
         .map_err(|e| l.error(e))?;
     Ok(Redirect::to(&format!("/artikel/{slug}")))
+}
+
+/// What a step page shows about retention.
+#[derive(Debug, Clone)]
+pub(crate) struct StepPanel {
+    pub(crate) criticality: u8,
+    pub(crate) experts: Vec<Expert>,
+    pub(crate) can_set: bool,
+    pub(crate) action: String,
+}
+
+/// Builds the step page's retention panel and counts the view (anonymously).
+pub(crate) async fn step_panel(
+    state: &AppState,
+    actor: &Actor,
+    process: ProcessId,
+    element_id: &str,
+) -> crate::error::Result<StepPanel> {
+    let (store, who, element) = (state.store.clone(), actor.clone(), element_id.to_owned());
+    let (meta, experts) = crate::service::blocking(move || {
+        store.count_step_view(&process.to_string(), &element)?;
+        let meta = exits::step_meta(&store, process, &element)?;
+        let experts = experts::for_step(&store, &who, &process.to_string(), &element)?;
+        Ok((meta, experts))
+    })
+    .await?;
+    Ok(StepPanel {
+        criticality: meta.criticality,
+        experts,
+        can_set: actor.has_role(crate::domain::Role::Wissensmanager) && actor.may_write(),
+        action: format!("{}/kritikalitaet", exits::step_url(process, element_id)),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct CriticalityForm {
+    criticality: u8,
+}
+
+async fn criticality_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, element_id)): Path<(String, String)>,
+    l: Layout,
+    HtmlForm(f): HtmlForm<CriticalityForm>,
+) -> Result<Redirect, HtmlError> {
+    let id = crate::service::processes::parse_id(&id).map_err(|e| l.error(e))?;
+    exits::set_criticality(&state, &actor, id, element_id.clone(), f.criticality)
+        .await
+        .map_err(|e| l.error(e))?;
+    Ok(Redirect::to(&exits::step_url(id, &element_id)))
 }
 
 // ---- Pages ----

@@ -459,3 +459,102 @@ async fn retention_endpoints_are_in_the_openapi_document() {
         assert!(doc["paths"].get(p).is_some(), "{p}");
     }
 }
+
+#[tokio::test]
+async fn retention_pages_render_for_managers_and_forms_work() {
+    let app = TestApp::new();
+    let (_, anna_s) = make_user(&app.state, "anna", "autor", &[]);
+    make_user(&app.state, "nora", "autor", &[]);
+    let a = app.create("Fundsachen", "x").await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    // Ownership and verification through the article page's forms.
+    let res = app
+        .post_form(
+            "/artikel/fundsachen/verantwortung",
+            &[("owner", "anna"), ("deputies", "nora")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    let page = app
+        .get_as("/artikel/fundsachen", As::Session(anna_s.clone()))
+        .await;
+    assert!(page.text.contains("Wen kann ich fragen?"));
+    assert!(
+        page.text.contains("/artikel/fundsachen/verifizieren"),
+        "owner sees the button"
+    );
+    let res = app
+        .post_form_as("/artikel/fundsachen/verifizieren", &[], Some(&anna_s))
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    let v = app
+        .get(&format!("/api/v1/articles/{id}/verification"))
+        .await
+        .json();
+    assert_eq!(v["verified_by"], "anna");
+    // Exit dates and handover plans through the forms.
+    let res = app
+        .post_form(
+            "/wissen/austritte",
+            &[("login", "anna"), ("date", "2027-06-30")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    let res = app
+        .post_form(
+            "/wissen/stafetten",
+            &[("leaver", "anna"), ("successors", "nora")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    let plan_url = res.header("location").unwrap().to_owned();
+    let res = app
+        .post_form(
+            &plan_url,
+            &[
+                ("phase", "transfer"),
+                ("check_0", "on"),
+                ("new_topic", "Fundbuch"),
+                ("new_method", "hospitation"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    let page = app.get(&plan_url).await;
+    assert!(page.text.contains("Fundbuch") && page.text.contains("2027-06-30"));
+    // The leaver sees her plan without the date.
+    let page = app.get_as(&plan_url, As::Session(anna_s.clone())).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("Fundbuch") && !page.text.contains("2027-06-30"));
+    // Expert profile with consent.
+    let res = app
+        .post_form_as(
+            "/wissen/experten",
+            &[
+                ("consent", "on"),
+                ("topics", "Fundrecht"),
+                ("articles", "fundsachen"),
+            ],
+            Some(&anna_s),
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    assert!(app.get("/wissen/experten").await.text.contains("Fundrecht"));
+    for path in [
+        "/wissen/aufgaben",
+        "/wissen/dashboard",
+        "/wissen/risiko?monate=24",
+        "/wissen/austritte",
+        "/wissen/ohne-verantwortliche",
+        "/wissen/stafetten",
+        "/wissen/experten",
+    ] {
+        assert_eq!(app.get(path).await.status, 200, "{path}");
+    }
+    let risk = app.get("/wissen/risiko?monate=24").await;
+    assert!(!risk.text.contains("Fundsachen"), "Nora stays as deputy");
+    let csv = app.get("/wissen/dashboard.csv").await;
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    let tasks = app.get_as("/wissen/aufgaben", As::Session(anna_s)).await;
+    assert!(tasks.text.contains("Wissensstafette"), "{}", tasks.text);
+}

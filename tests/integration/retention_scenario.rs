@@ -136,6 +136,21 @@ async fn a_retirement_in_ten_months_and_its_handover() {
         .await;
     assert_eq!(res.status, 200, "{}", res.text);
 
+    // Step pages: badge, criticality; views of undocumented steps feed the dashboard.
+    let page = app.get(&format!("/prozesse/{p2}/schritte/U1")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text.contains("badge-entwurf") && page.text.contains("hoch"),
+        "{}",
+        page.text
+    );
+    for _ in 0..2 {
+        assert_eq!(
+            app.get(&format!("/prozesse/{p2}/schritte/U3")).await.status,
+            200
+        );
+    }
+
     // Anna retires in ten months.
     let exit = stafette::domain::retention::format_date(
         stafette::domain::article::now() + 304 * 86_400_000,
@@ -198,6 +213,8 @@ async fn a_retirement_in_ten_months_and_its_handover() {
     assert_eq!(row["verified"], 0);
     assert_eq!(row["risk_steps"], 2);
     assert_eq!(row["risk_articles"], 4);
+    assert_eq!(row["viewed_undocumented"][0]["name"], "Verlust melden");
+    assert_eq!(row["viewed_undocumented"][0]["views"], 2);
     let csv = app
         .get_as("/api/v1/retention/dashboard?format=csv", wm())
         .await;
