@@ -119,6 +119,16 @@ pub(super) const TEXTS: &[(&str, &str, &str)] = &[
     ("ret.crit_1", "niedrig", "low"),
     ("ret.crit_2", "mittel", "medium"),
     ("ret.crit_3", "hoch", "high"),
+    (
+        "ret.spaces",
+        "Prüfregeln der Bereiche",
+        "Review rules per space",
+    ),
+    (
+        "ret.reset_on_edit",
+        "Inhaltliche Änderung setzt „verifiziert“ auf „in Prüfung“",
+        "A content edit turns “verified” into “in review”",
+    ),
     ("ret.csv", "Als CSV herunterladen", "Download as CSV"),
     (
         "ret.zero",
@@ -164,6 +174,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/wissen/risiko", get(risk_page))
         .route("/wissen/austritte", get(exits_page).post(set_exit_form))
         .route("/wissen/ohne-verantwortliche", get(orphans_page))
+        .route("/wissen/bereiche", get(spaces_page).post(save_space_form))
         .route("/wissen/stafetten", get(plans_page).post(create_plan_form))
         .route(
             "/wissen/stafetten/{id}",
@@ -691,4 +702,56 @@ async fn save_profile_form(
     .await
     .map_err(|e| l.error(e))?;
     Ok(Redirect::to("/wissen/experten"))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "retention_spaces.html")]
+struct SpacesView {
+    l: Layout,
+    spaces: Vec<verification::SpaceSettingsRow>,
+}
+
+async fn spaces_page(
+    State(state): State<AppState>,
+    actor: Actor,
+    l: Layout,
+) -> Result<SpacesView, HtmlError> {
+    let spaces = verification::all_spaces(&state, &actor)
+        .await
+        .map_err(|e| l.error(e))?;
+    Ok(SpacesView {
+        l: {
+            let title = l.t("ret.spaces");
+            l.titled(title)
+        },
+        spaces,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct SpaceForm {
+    space: String,
+    interval_days: u32,
+    #[serde(default)]
+    reset_on_edit: Option<String>,
+}
+
+async fn save_space_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    l: Layout,
+    HtmlForm(f): HtmlForm<SpaceForm>,
+) -> Result<Redirect, HtmlError> {
+    verification::set_space(
+        &state,
+        &actor,
+        &f.space,
+        verification::SpaceSettingsInput {
+            interval_days: f.interval_days,
+            reset_on_edit: f.reset_on_edit.is_some(),
+        },
+    )
+    .await
+    .map_err(|e| l.error(e))?;
+    Ok(Redirect::to("/wissen/bereiche"))
 }

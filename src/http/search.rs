@@ -76,6 +76,8 @@ struct ResultsView {
     spaces: Vec<FacetLink>,
     tags: Vec<FacetLink>,
     suggestion: Option<(String, String)>,
+    /// Verification status filter links (issue #7): (label, url, active).
+    status_links: Vec<(&'static str, String, bool)>,
     newest: bool,
     relevance_url: String,
     newest_url: String,
@@ -169,7 +171,21 @@ async fn show_results(
             .collect()
     };
     let title = format!("{}: {}", l.t("search.title"), f.q);
+    let status_links = crate::domain::retention::VerificationStatus::ALL
+        .iter()
+        .map(|s| {
+            let active = f.status.as_deref() == Some(s.key());
+            let base = search_url(&f.q, space, tag, newest, 1);
+            let url = if active {
+                base
+            } else {
+                format!("{base}&status={}", s.key())
+            };
+            (s.label(), url, active)
+        })
+        .collect();
     Ok(ResultsView {
+        status_links,
         hits: outcome
             .hits
             .iter()

@@ -186,6 +186,8 @@ async fn only_owners_deputies_and_managers_verify() {
         j["total"] == 1 && j["hits"][0]["status"] == "verifiziert"
     })
     .await;
+    let ui = app.get("/suche?q=Wohngeld&status=verifiziert").await;
+    assert!(ui.text.contains("badge-verifiziert"), "{}", ui.text);
     let j = app
         .get("/api/v1/search?q=Wohngeld&status=entwurf")
         .await
@@ -548,9 +550,29 @@ async fn retention_pages_render_for_managers_and_forms_work() {
         "/wissen/ohne-verantwortliche",
         "/wissen/stafetten",
         "/wissen/experten",
+        "/wissen/bereiche",
     ] {
         assert_eq!(app.get(path).await.status, 200, "{path}");
     }
+    let res = app
+        .post_form(
+            "/wissen/bereiche",
+            &[
+                ("space", a["space"].as_str().unwrap()),
+                ("interval_days", "90"),
+                ("reset_on_edit", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    let j = app
+        .get(&format!(
+            "/api/v1/spaces/{}/retention",
+            a["space"].as_str().unwrap()
+        ))
+        .await
+        .json();
+    assert_eq!(j, json!({ "interval_days": 90, "reset_on_edit": true }));
     let risk = app.get("/wissen/risiko?monate=24").await;
     assert!(!risk.text.contains("Fundsachen"), "Nora stays as deputy");
     let csv = app.get("/wissen/dashboard.csv").await;

@@ -279,3 +279,36 @@ pub async fn set_space(
     durable(state).await?;
     Ok(out)
 }
+
+/// A space with its retention settings, for the settings page.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpaceSettingsRow {
+    /// Space slug.
+    pub slug: String,
+    /// Space name.
+    pub name: String,
+    /// Settings.
+    pub settings: SpaceRetention,
+}
+
+/// Every readable space with its settings (knowledge managers and admins).
+pub async fn all_spaces(state: &AppState, actor: &Actor) -> Result<Vec<SpaceSettingsRow>> {
+    actor.require(Role::Wissensmanager)?;
+    let (store, actor) = (state.store.clone(), actor.clone());
+    blocking(move || {
+        let access = Access::compute(&store, &actor)?;
+        let mut out = Vec::new();
+        for s in store.all_spaces()? {
+            if access.can_read(s.id) {
+                out.push(SpaceSettingsRow {
+                    settings: space_settings(&store, s.id)?,
+                    slug: s.slug.to_string(),
+                    name: s.name,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    })
+    .await
+}
