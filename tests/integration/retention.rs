@@ -60,10 +60,31 @@ async fn deactivation_moves_ownership_to_deputy_else_unit_manager() {
     assert_eq!(o["owner"]["handle"], "anna");
     assert_eq!(app.get("/api/v1/retention/orphans").await.json(), json!([]));
 
+    let p = app
+        .post_json(
+            "/api/v1/processes",
+            json!({ "title": "Meldewesen", "unit": "Testamt", "owner": "anna" }),
+        )
+        .await
+        .json();
+    let pid = p["id"].as_str().unwrap();
+    let res = app
+        .put_json(
+            &format!("/api/v1/processes/{pid}/ownership"),
+            json!({ "owner": "anna" }),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text);
+
     let res = app
         .json("PATCH", "/api/v1/users/anna", json!({ "active": false }))
         .await;
     assert_eq!(res.status, 200, "{}", res.text);
+    let op = app
+        .get(&format!("/api/v1/processes/{pid}/ownership"))
+        .await
+        .json();
+    assert_eq!(op["owner"]["handle"], "wiebke", "{op}");
 
     let oa = app
         .get(&format!("/api/v1/articles/{a}/ownership"))
@@ -85,7 +106,10 @@ async fn deactivation_moves_ownership_to_deputy_else_unit_manager() {
         .iter()
         .map(|o| o["title"].as_str().unwrap())
         .collect();
-    assert_eq!(titles, ["Gewerbeanmeldung", "Meldebescheinigung"]);
+    assert_eq!(
+        titles,
+        ["Gewerbeanmeldung", "Meldebescheinigung", "Meldewesen"]
+    );
     // Confirming an owner takes the item off the list.
     own(&app, b, "wiebke", &["bert"]).await;
     assert_eq!(
@@ -95,7 +119,7 @@ async fn deactivation_moves_ownership_to_deputy_else_unit_manager() {
             .as_array()
             .unwrap()
             .len(),
-        1
+        2
     );
     let page = app.get("/wissen/ohne-verantwortliche").await;
     assert_eq!(page.status, 200);
