@@ -832,6 +832,8 @@ struct ProcessPage {
     detached: usize,
     coverage: CoverageRow,
     kinds: Vec<Choice>,
+    /// Owner and deputies (issue #7).
+    ret: super::retention::ProcessPanel,
 }
 
 #[derive(Debug)]
@@ -869,8 +871,12 @@ async fn show_process(
         has_diagram: r.has_diagram && r.steps.iter().any(|s| s.has_shape),
         file_url: format!("/prozesse/{id}/versionen/{}/datei", r.n),
     });
+    let ret = super::retention::process_panel(&state, &actor, id)
+        .await
+        .map_err(|e| l.error(e))?;
     let l = notice(l, q.hinweis.as_deref()).titled(v.process.title.clone());
     Ok(ProcessPage {
+        ret,
         l,
         id: id.to_string(),
         leika: v

@@ -186,6 +186,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/artikel/{slug}/verifizieren", post(verify_form))
         .route("/artikel/{slug}/verantwortung", post(ownership_form))
+        .route("/prozesse/{id}/verantwortung", post(process_ownership_form))
         .route(
             "/prozesse/{id}/schritte/{element_id}/kritikalitaet",
             post(criticality_form),
@@ -336,6 +337,56 @@ async fn criticality_form(
         .await
         .map_err(|e| l.error(e))?;
     Ok(Redirect::to(&exits::step_url(id, &element_id)))
+}
+
+/// What a process page shows about retention: owner and deputies.
+#[derive(Debug, Clone)]
+pub(crate) struct ProcessPanel {
+    pub(crate) ownership: OwnershipView,
+    pub(crate) can_manage: bool,
+    pub(crate) action: String,
+    pub(crate) owner_value: String,
+    pub(crate) deputies_value: String,
+}
+
+/// Builds the process page's ownership panel (the form for knowledge managers; owners
+/// and deputies use the API or ask them).
+pub(crate) async fn process_panel(
+    state: &AppState,
+    actor: &Actor,
+    id: ProcessId,
+) -> crate::error::Result<ProcessPanel> {
+    let own = ownership::process(state, id).await?;
+    Ok(ProcessPanel {
+        can_manage: actor.has_role(crate::domain::Role::Wissensmanager) && actor.may_write(),
+        action: format!("/prozesse/{id}/verantwortung"),
+        owner_value: own.owner.as_ref().map(handle).unwrap_or_default(),
+        deputies_value: own
+            .deputies
+            .iter()
+            .map(handle)
+            .collect::<Vec<_>>()
+            .join(", "),
+        ownership: own,
+    })
+}
+
+async fn process_ownership_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    l: Layout,
+    HtmlForm(f): HtmlForm<OwnershipForm>,
+) -> Result<Redirect, HtmlError> {
+    let id = crate::service::processes::parse_id(&id).map_err(|e| l.error(e))?;
+    let input = OwnershipInput {
+        owner: Some(f.owner),
+        deputies: split_list(&f.deputies),
+    };
+    ownership::set_process(&state, &actor, id, input)
+        .await
+        .map_err(|e| l.error(e))?;
+    Ok(Redirect::to(&format!("/prozesse/{id}")))
 }
 
 // ---- Pages ----

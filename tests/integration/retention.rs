@@ -566,6 +566,20 @@ async fn retention_pages_render_for_managers_and_forms_work() {
         .await;
     assert_eq!(res.status, 303, "{}", res.text);
     assert!(app.get("/wissen/experten").await.text.contains("Fundrecht"));
+    let p = app
+        .post_json("/api/v1/processes", json!({ "title": "Fundbüro" }))
+        .await
+        .json();
+    let ppath = format!("/prozesse/{}", p["id"].as_str().unwrap());
+    let res = app
+        .post_form(
+            &format!("{ppath}/verantwortung"),
+            &[("owner", "anna"), ("deputies", "nora")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    let page = app.get(&ppath).await;
+    assert!(page.text.contains("Wissenssicherung") && page.text.contains("nora"));
     for path in [
         "/wissen/aufgaben",
         "/wissen/dashboard",
