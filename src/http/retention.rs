@@ -129,6 +129,16 @@ pub(super) const TEXTS: &[(&str, &str, &str)] = &[
         "Inhaltliche Änderung setzt „verifiziert“ auf „in Prüfung“",
         "A content edit turns “verified” into “in review”",
     ),
+    (
+        "ret.i_know",
+        "Ich kenne diesen Schritt (im Expertenverzeichnis, sobald ich eingewilligt habe)",
+        "I know this step (listed once I have consented)",
+    ),
+    (
+        "ret.i_know_remove",
+        "Nicht mehr als Kenner dieses Schritts führen",
+        "No longer list me for this step",
+    ),
     ("ret.csv", "Als CSV herunterladen", "Download as CSV"),
     (
         "ret.zero",
@@ -187,6 +197,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/artikel/{slug}/verifizieren", post(verify_form))
         .route("/artikel/{slug}/verantwortung", post(ownership_form))
         .route("/prozesse/{id}/verantwortung", post(process_ownership_form))
+        .route(
+            "/prozesse/{id}/schritte/{element_id}/experte",
+            post(step_expert_form),
+        )
         .route(
             "/prozesse/{id}/schritte/{element_id}/kritikalitaet",
             post(criticality_form),
@@ -295,6 +309,9 @@ pub(crate) struct StepPanel {
     pub(crate) experts: Vec<Expert>,
     pub(crate) can_set: bool,
     pub(crate) action: String,
+    pub(crate) i_know_it: bool,
+    pub(crate) expert_action: String,
+    pub(crate) logged_in: bool,
 }
 
 /// Builds the step page's retention panel and counts the view (anonymously).
@@ -305,11 +322,16 @@ pub(crate) async fn step_panel(
     element_id: &str,
 ) -> crate::error::Result<StepPanel> {
     let (store, who, element) = (state.store.clone(), actor.clone(), element_id.to_owned());
-    let (meta, experts) = crate::service::blocking(move || {
+    let (meta, experts, i_know_it) = crate::service::blocking(move || {
         store.count_step_view(&process.to_string(), &element)?;
         let meta = exits::step_meta(&store, process, &element)?;
         let experts = experts::for_step(&store, &who, &process.to_string(), &element)?;
-        Ok((meta, experts))
+        let step = crate::domain::retention::StepRef {
+            process_id: process.to_string(),
+            element_id: element,
+        };
+        let mine = experts::lists_step(&store, &who, &step)?;
+        Ok((meta, experts, mine))
     })
     .await?;
     Ok(StepPanel {
@@ -317,6 +339,9 @@ pub(crate) async fn step_panel(
         experts,
         can_set: actor.has_role(crate::domain::Role::Wissensmanager) && actor.may_write(),
         action: format!("{}/kritikalitaet", exits::step_url(process, element_id)),
+        i_know_it,
+        expert_action: format!("{}/experte", exits::step_url(process, element_id)),
+        logged_in: actor.user.is_some(),
     })
 }
 
@@ -387,6 +412,23 @@ async fn process_ownership_form(
         .await
         .map_err(|e| l.error(e))?;
     Ok(Redirect::to(&format!("/prozesse/{id}")))
+}
+
+async fn step_expert_form(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, element_id)): Path<(String, String)>,
+    l: Layout,
+) -> Result<Redirect, HtmlError> {
+    let id = crate::service::processes::parse_id(&id).map_err(|e| l.error(e))?;
+    let step = crate::domain::retention::StepRef {
+        process_id: id.to_string(),
+        element_id: element_id.clone(),
+    };
+    experts::toggle_step(&state, &actor, step)
+        .await
+        .map_err(|e| l.error(e))?;
+    Ok(Redirect::to(&exits::step_url(id, &element_id)))
 }
 
 // ---- Pages ----

@@ -344,3 +344,41 @@ async fn a_retirement_in_ten_months_and_its_handover() {
         .json();
     assert_eq!(o["deputies"], json!([]));
 }
+
+#[tokio::test]
+async fn a_consenting_expert_who_stays_keeps_a_step_safe() {
+    let app = TestApp::new();
+    make_user(&app.state, "anna", "autor", &[]);
+    let (_, bert_s) = make_user(&app.state, "bert", "autor", &[]);
+    let a = app.create("Anleitung", "x").await;
+    let a = a["id"].as_str().unwrap().to_owned();
+    own(&app, &a, "anna", &[]).await;
+    let p = process(&app, "Meldewesen", &[("T1", "Anmeldung erfassen")]).await;
+    link(&app, &p, "T1", &a).await;
+    let exit = stafette::domain::retention::format_date(
+        stafette::domain::article::now() + 100 * 86_400_000,
+    );
+    app.put_json("/api/v1/users/anna/planned-exit", json!({ "date": exit }))
+        .await;
+    let steps = || async {
+        app.get("/api/v1/retention/at-risk?months=12").await.json()["steps"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(steps().await, 1);
+    // Bert marks the step on its page, but has not consented yet: still at risk.
+    let step_page = format!("/prozesse/{p}/schritte/T1");
+    let res = app
+        .post_form_as(&format!("{step_page}/experte"), &[], Some(&bert_s))
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    assert_eq!(steps().await, 1);
+    let res = app
+        .post_form_as("/wissen/experten", &[("consent", "on")], Some(&bert_s))
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    assert_eq!(steps().await, 0);
+    let page = app.get(&step_page).await;
+    assert!(page.text.contains("bert"), "Wen kann ich fragen?");
+}

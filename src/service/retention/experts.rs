@@ -208,3 +208,38 @@ pub fn for_step(store: &Store, actor: &Actor, process: &str, element: &str) -> R
             .any(|s| s.process_id == process && s.element_id == element)
     })
 }
+
+/// Adds the step to my profile, or removes it when listed; returns whether it is listed
+/// now. Consent is given separately on the directory page.
+pub async fn toggle_step(state: &AppState, actor: &Actor, step: StepRef) -> Result<bool> {
+    let me = user_id(actor)?;
+    let store = state.store.clone();
+    let listed = blocking(move || {
+        let mut p: ExpertProfile = store
+            .retention_get(RetentionTree::Experts, &me.to_bytes())?
+            .unwrap_or_default();
+        let listed = if let Some(i) = p.steps.iter().position(|s| *s == step) {
+            p.steps.remove(i);
+            false
+        } else {
+            p.steps.push(step);
+            true
+        };
+        p.updated_at = now();
+        store.retention_put(RetentionTree::Experts, &me.to_bytes(), &p)?;
+        Ok(listed)
+    })
+    .await?;
+    durable(state).await?;
+    Ok(listed)
+}
+
+/// Whether my profile lists the step.
+pub fn lists_step(store: &Store, actor: &Actor, step: &StepRef) -> Result<bool> {
+    let Some(me) = actor.user else {
+        return Ok(false);
+    };
+    Ok(store
+        .retention_get::<ExpertProfile>(RetentionTree::Experts, &me.to_bytes())?
+        .is_some_and(|p| p.steps.contains(step)))
+}
