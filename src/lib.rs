@@ -49,6 +49,7 @@ pub fn start_background(state: &AppState) {
     tokio::spawn(service::processes::search::refresh_all(state.clone()));
     tokio::spawn(service::semantic::prepare_model(state.clone()));
     tokio::spawn(service::semantic::run_worker(state.clone()));
+    tokio::spawn(service::retention::run_daily(state.clone()));
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then flushes.

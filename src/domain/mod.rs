@@ -7,6 +7,7 @@ pub mod bpmn;
 pub mod diff;
 pub mod merge;
 pub mod process;
+pub mod retention;
 pub mod slug;
 pub mod space;
 pub mod user;

@@ -71,6 +71,8 @@ struct ArticleView {
     used_in: Vec<super::processes::UsedIn>,
     /// "Ähnliche Artikel" by vector; empty while semantic search is not ready.
     related: Vec<ArticleItem>,
+    /// Verification, ownership and "Wen kann ich fragen?" (issue #7).
+    ret: super::retention::ArticlePanel,
     edit_url: String,
     history_url: String,
     trash_url: String,
@@ -101,7 +103,11 @@ async fn show_article(
                     tracing::warn!(error = %e, "related articles unavailable");
                     Vec::new()
                 });
+            let ret = super::retention::article_panel(&state, &actor, a)
+                .await
+                .map_err(|e| l.error(e))?;
             let view = ArticleView {
+                ret,
                 can_write,
                 l: l.clone()
                     .titled(a.title.clone())

@@ -104,6 +104,7 @@ static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = La
     TEXTS
         .iter()
         .chain(super::processes_texts::TEXTS)
+        .chain(super::retention::TEXTS)
         .map(|(k, de, en)| (*k, (*de, *en)))
         .collect()
 });
@@ -652,6 +653,7 @@ mod tests {
         let all: Vec<_> = TEXTS
             .iter()
             .chain(super::super::processes_texts::TEXTS)
+            .chain(super::super::retention::TEXTS)
             .collect();
         for (i, (k, de, en)) in all.iter().enumerate() {
             assert!(!de.is_empty() && !en.is_empty(), "{k}");

@@ -21,6 +21,8 @@ mod processes_api;
 mod processes_openapi;
 mod processes_review;
 mod processes_texts;
+mod retention;
+mod retention_api;
 mod search;
 mod users;
 mod views;
@@ -54,6 +56,8 @@ pub fn app(state: AppState) -> Router {
         .merge(search::router())
         .merge(processes::router())
         .merge(processes_api::router())
+        .merge(retention::router())
+        .merge(retention_api::router())
         .merge(admin::router(state.clone()))
         .merge(openapi::router())
         .merge(assets::router())

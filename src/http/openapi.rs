@@ -35,6 +35,9 @@ pub(crate) fn document() -> Value {
     if let (Some(paths), Value::Object(auth)) = (doc["paths"].as_object_mut(), auth_paths()) {
         paths.extend(auth);
     }
+    if let (Some(paths), Value::Object(ret)) = (doc["paths"].as_object_mut(), retention_paths()) {
+        paths.extend(ret);
+    }
     doc["components"]["securitySchemes"] = json!({
         "bearer": {"type": "http", "scheme": "bearer", "description": "API-Token `stf_…` (Konto-Seite oder `stafette token create`); Geltungsbereich read oder write."},
         "session": {"type": "apiKey", "in": "cookie", "name": "__Host-stafette_session", "description": "Browser-Sitzung (über http ohne TLS: `stafette_session`). Schreibende Anfragen brauchen zusätzlich den Header X-CSRF-Token."}
@@ -230,5 +233,50 @@ fn base_document() -> Value {
                     "segments": {"type": "array", "items": {"type": "object", "properties": {"kind": {"enum": ["equal", "insert", "delete"]}, "text": {"type": "string"}}}}}}
             }
         }
+    })
+}
+
+/// Knowledge retention (issue #7). Exit dates appear only in the endpoints marked
+/// "Wissensmanager/Admin".
+fn retention_paths() -> Value {
+    let std = || json!({"200": {"description": "OK"}, "400": problem(), "401": problem(), "403": problem(), "404": problem()});
+    let ownership = json!({"type": "object", "properties": {"owner": {"type": ["string", "null"], "description": "Login, Benutzer-ID, Gruppenname oder -ID (gruppe:Name erzwingt eine Gruppe)"}, "deputies": {"type": "array", "items": {"type": "string"}}}});
+    let body = |schema: Value| json!({"required": true, "content": {"application/json": {"schema": schema}}});
+    let pid = json!({"name": "id", "in": "path", "required": true, "description": "Prozess-ID", "schema": {"type": "string"}});
+    let eid =
+        json!({"name": "element_id", "in": "path", "required": true, "schema": {"type": "string"}});
+    let uid = json!({"name": "id", "in": "path", "required": true, "description": "Benutzer-ID oder Login", "schema": {"type": "string"}});
+    json!({
+        "/api/v1/articles/{id}/ownership": {"parameters": [id_param()],
+            "get": {"summary": "Verantwortliche und Vertretungen eines Artikels", "responses": std()},
+            "put": {"summary": "Verantwortliche setzen (Verantwortliche, Vertretungen, Wissensmanager)", "requestBody": body(ownership.clone()), "responses": std()}},
+        "/api/v1/processes/{id}/ownership": {"parameters": [pid.clone()],
+            "get": {"summary": "Verantwortliche eines Prozesses", "responses": std()},
+            "put": {"summary": "Verantwortliche eines Prozesses setzen", "requestBody": body(ownership), "responses": std()}},
+        "/api/v1/articles/{id}/verify": {"parameters": [id_param()],
+            "post": {"summary": "Artikel verifizieren (Verantwortliche, Vertretungen, Wissensmanager); optional {interval_days}", "responses": std()}},
+        "/api/v1/articles/{id}/verification": {"parameters": [id_param()],
+            "get": {"summary": "Prüfstatus: entwurf, in_pruefung, verifiziert, abgelaufen, archiviert", "responses": std()},
+            "put": {"summary": "Status oder Prüfintervall setzen", "requestBody": body(json!({"type": "object", "properties": {"status": {"type": "string"}, "interval_days": {"type": "integer"}}})), "responses": std()}},
+        "/api/v1/spaces/{slug}/retention": {"parameters": [{"name": "slug", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "get": {"summary": "Prüfintervall und Zurücksetzen bei Änderung", "responses": std()},
+            "put": {"summary": "Bereichseinstellungen setzen (Wissensmanager/Admin)", "requestBody": body(json!({"type": "object", "required": ["interval_days"], "properties": {"interval_days": {"type": "integer"}, "reset_on_edit": {"type": "boolean"}}})), "responses": std()}},
+        "/api/v1/users/{id}/planned-exit": {"parameters": [uid],
+            "get": {"summary": "Geplanter Austritt (Wissensmanager/Admin)", "responses": std()},
+            "put": {"summary": "Geplanten Austritt setzen (Wissensmanager/Admin)", "requestBody": body(json!({"type": "object", "properties": {"date": {"type": ["string", "null"], "format": "date"}}})), "responses": std()},
+            "delete": {"summary": "Geplanten Austritt entfernen", "responses": {"204": {"description": "Entfernt"}, "403": problem()}}},
+        "/api/v1/retention/exits": {"get": {"summary": "Alle geplanten Austritte (Wissensmanager/Admin)", "responses": std()}},
+        "/api/v1/retention/at-risk": {"get": {"summary": "Wissen in Gefahr (Wissensmanager/Admin)", "parameters": [{"name": "months", "in": "query", "schema": {"type": "integer", "default": 12}}], "responses": std()}},
+        "/api/v1/retention/orphans": {"get": {"summary": "Ohne aktive Verantwortliche (Wissensmanager/Admin)", "responses": std()}},
+        "/api/v1/retention/dashboard": {"get": {"summary": "Dashboard je Organisationseinheit (Wissensmanager/Admin); format=csv", "parameters": [{"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}], "responses": std()}},
+        "/api/v1/retention/tasks": {"get": {"summary": "Meine Aufgaben", "responses": std()}},
+        "/api/v1/processes/{id}/steps/{element_id}/criticality": {"parameters": [pid, eid],
+            "put": {"summary": "Kritikalität eines Schritts (1–3, Wissensmanager/Admin)", "requestBody": body(json!({"type": "object", "required": ["criticality"], "properties": {"criticality": {"type": "integer", "minimum": 1, "maximum": 3}}})), "responses": std()}},
+        "/api/v1/experts": {"get": {"summary": "Expertenverzeichnis (nur mit Einwilligung)", "responses": std()}},
+        "/api/v1/experts/me": {"get": {"summary": "Mein Eintrag mit Vorschlägen", "responses": std()}, "put": {"summary": "Mein Eintrag", "responses": std()}},
+        "/api/v1/handovers": {"get": {"summary": "Wissensstafetten (eigene; Wissensmanager: alle)", "responses": std()}, "post": {"summary": "Wissensstafette anlegen (Wissensmanager/Admin)", "responses": {"201": {"description": "Angelegt"}, "400": problem(), "403": problem()}}},
+        "/api/v1/handovers/{id}": {"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "get": {"summary": "Eine Wissensstafette (Beteiligte, Wissensmanager)", "responses": std()},
+            "put": {"summary": "Phase, Wissenslandkarte, Checkliste ändern", "responses": std()}}
     })
 }

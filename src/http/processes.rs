@@ -534,6 +534,8 @@ struct StepGroup {
 fn coverage_class(v: &StepView) -> &'static str {
     if v.articles.is_empty() {
         "none"
+    } else if v.articles.iter().any(|a| a.is_verified()) {
+        "verified"
     } else {
         "linked"
     }
@@ -668,6 +670,8 @@ struct ProcessPage {
     coverage: CoverageRow,
     kinds: Vec<Choice>,
     versions: Vec<VersionItem>,
+    /// Owner and deputies (issue #7).
+    ret: super::retention::ProcessPanel,
 }
 
 #[derive(Debug)]
@@ -733,8 +737,12 @@ async fn show_process(
         })
         .collect();
     let l = notice(l, q.hinweis.as_deref()).titled(v.process.title.clone());
+    let ret = super::retention::process_panel(&state, &actor, id)
+        .await
+        .map_err(|e| l.error(e))?;
     Ok(ProcessPage {
         versions,
+        ret,
         l,
         id: id.to_string(),
         leika: v
@@ -760,6 +768,8 @@ pub(crate) struct LinkedItem {
     pub(crate) title: String,
     pub(crate) url: String,
     pub(crate) kind: &'static str,
+    /// Verification badge (issue #7).
+    pub(crate) status: crate::domain::retention::VerificationStatus,
 }
 
 #[derive(Template, WebTemplate)]
@@ -777,6 +787,8 @@ struct StepPage {
     link_action: String,
     create_action: String,
     embed_url: String,
+    /// Retention: criticality and "Wen kann ich fragen?" (issue #7).
+    ret: super::retention::StepPanel,
 }
 
 pub(crate) fn linked_items(id: ProcessId, s: &StepView) -> Vec<LinkedItem> {
@@ -787,6 +799,7 @@ pub(crate) fn linked_items(id: ProcessId, s: &StepView) -> Vec<LinkedItem> {
             title: la.article.title.clone(),
             url: format!("/artikel/{}", la.article.slug),
             kind: la.link.kind.label(),
+            status: la.status,
         })
         .collect()
 }
@@ -807,6 +820,9 @@ async fn show_step(
         Err(moved) => return Ok(Redirect::permanent(&step_url(id, &moved)).into_response()),
     };
     let st = &s.step;
+    let ret = super::retention::step_panel(&state, &actor, id, &st.element_id)
+        .await
+        .map_err(|e| l.error(e))?;
     let l = notice(l, q.hinweis.as_deref()).titled(st.display_name());
     Ok(StepPage {
         l,
@@ -820,6 +836,7 @@ async fn show_step(
         link_action: format!("{}/verknuepfen", step_url(id, &st.element_id)),
         create_action: format!("{}/artikel-anlegen", step_url(id, &st.element_id)),
         embed_url: format!("/einbetten{}", step_url(id, &st.element_id)),
+        ret,
         step: st.clone(),
     }
     .into_response())

@@ -181,6 +181,9 @@ struct ArticleRefJson {
     kind_label: &'static str,
     order: u32,
     url: String,
+    /// Verification status key and label (issue #7).
+    status: &'static str,
+    status_label: &'static str,
 }
 
 impl From<&LinkedArticle> for ArticleRefJson {
@@ -194,6 +197,8 @@ impl From<&LinkedArticle> for ArticleRefJson {
             kind_label: la.link.kind.label(),
             order: la.link.order,
             url: format!("/artikel/{}", la.article.slug),
+            status: la.status.key(),
+            status_label: la.status.label(),
         }
     }
 }

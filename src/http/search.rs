@@ -45,6 +45,8 @@ struct SearchForm {
     sortierung: Option<String>,
     seite: Option<usize>,
     modus: Option<String>,
+    /// Verification status filter (issue #7).
+    status: Option<String>,
 }
 
 /// One choice of the search-type radio group.
@@ -70,6 +72,8 @@ struct HitView {
     sanitized_snippet: SanitizedHtml,
     space: String,
     tags: Vec<String>,
+    /// Verification badge (articles only).
+    status: Option<crate::domain::retention::VerificationStatus>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -82,6 +86,8 @@ struct ResultsView {
     spaces: Vec<FacetLink>,
     tags: Vec<FacetLink>,
     suggestion: Option<(String, String)>,
+    /// Verification status filter links (issue #7): (label, url, active).
+    status_links: Vec<(&'static str, String, bool)>,
     newest: bool,
     relevance_url: String,
     newest_url: String,
@@ -147,6 +153,7 @@ async fn show_results(
         text: f.q.clone(),
         space: f.bereich.clone(),
         tag: f.schlagwort.clone(),
+        status: f.status.clone(),
         newest,
         limit: PAGE_SIZE,
         offset: (page - 1) * PAGE_SIZE,
@@ -208,7 +215,21 @@ async fn show_results(
             .collect()
     };
     let title = format!("{}: {}", l.t("search.title"), f.q);
+    let status_links = crate::domain::retention::VerificationStatus::ALL
+        .iter()
+        .map(|s| {
+            let active = f.status.as_deref() == Some(s.key());
+            let base = search_url(&f.q, mode, space, tag, newest, 1);
+            let url = if active {
+                base
+            } else {
+                format!("{base}&status={}", s.key())
+            };
+            (s.label(), url, active)
+        })
+        .collect();
     Ok(ResultsView {
+        status_links,
         hits: outcome
             .hits
             .iter()
@@ -218,6 +239,7 @@ async fn show_results(
                 sanitized_snippet: highlight_to_sanitized(&h.snippet_html),
                 space: h.space.1.clone(),
                 tags: h.tags.clone(),
+                status: h.status,
             })
             .collect(),
         spaces: facet(&outcome.spaces, true),
@@ -278,6 +300,7 @@ struct ApiSearchQuery {
     tag: Option<String>,
     mode: Option<String>,
     sort: Option<String>,
+    status: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -290,6 +313,8 @@ struct ApiHit {
     space: String,
     tags: Vec<String>,
     url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -332,6 +357,7 @@ async fn search_json(
             text: q.q,
             space: q.space,
             tag: q.tag,
+            status: q.status,
             newest: q.sort.as_deref() == Some("date"),
             limit: q.limit.unwrap_or(20),
             offset: q.offset.unwrap_or(0),
@@ -367,6 +393,7 @@ async fn search_json(
                 score: h.score,
                 space: h.space.0,
                 tags: h.tags,
+                status: h.status.map(|s| s.key()),
             })
             .collect(),
         suggestion: outcome.suggestion,

@@ -11,6 +11,7 @@ pub mod flush;
 pub mod links;
 pub mod portability;
 pub mod processes;
+pub mod retention;
 pub mod search;
 pub mod semantic;
 pub mod spaces;

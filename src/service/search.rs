@@ -141,7 +141,11 @@ pub(crate) fn index_doc(store: &Store, a: &Article) -> Result<IndexDoc> {
         body: rendered.plain_text,
         space: a.space.to_string(),
         tags: a.tags.as_slice().to_vec(),
-        status: None,
+        status: Some(
+            super::retention::verification::status(store, a.id)?
+                .key()
+                .to_owned(),
+        ),
         updated_at: a.updated_at / 1000,
         url_hint: Some(format!("/artikel/{}", a.slug)),
     })
@@ -309,6 +313,8 @@ pub struct Query {
     pub space: Option<String>,
     /// Restrict to a tag.
     pub tag: Option<String>,
+    /// Restrict to a verification status (key, e.g. `verifiziert`).
+    pub status: Option<String>,
     /// Newest first instead of relevance.
     pub newest: bool,
     /// Page size.
@@ -336,6 +342,8 @@ pub struct Found {
     pub space: (String, String),
     /// Tags.
     pub tags: Vec<String>,
+    /// Verification status of an article hit (None for process steps).
+    pub status: Option<crate::domain::retention::VerificationStatus>,
 }
 
 /// A facet value with its count.
@@ -401,7 +409,17 @@ pub async fn search(state: &AppState, actor: &Actor, q: Query) -> Result<Outcome
             spaces: space.map(|s| vec![s.id.to_string()]).unwrap_or_default(),
             tags: q.tag.iter().filter(|t| !t.is_empty()).cloned().collect(),
             kinds: Vec::new(),
-            statuses: Vec::new(),
+            statuses: q
+                .status
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    crate::domain::retention::VerificationStatus::parse(s)
+                        .map(|v| vec![v.key().to_owned()])
+                        .ok_or_else(|| AppError::Invalid(format!("Unbekannter Status „{s}“.")))
+                })
+                .transpose()?
+                .unwrap_or_default(),
         };
         let req = SearchRequest {
             query: q.text.clone(),
@@ -418,7 +436,7 @@ pub async fn search(state: &AppState, actor: &Actor, q: Query) -> Result<Outcome
         let mut outcome = match mode {
             Mode::Semantic => {
                 let v = semantic.embed_query_blocking(&q.text)?;
-                let dense = semantic.dense(&v, &req.filter, FUSION_DEPTH);
+                let dense = dense_hits(&store, &semantic, &v, &req.filter)?;
                 let ranked: Vec<(String, f32, Option<usize>)> = dense
                     .into_iter()
                     .map(|h| (h.id, h.score, h.best_passage))
@@ -454,7 +472,7 @@ pub async fn search(state: &AppState, actor: &Actor, q: Query) -> Result<Outcome
                     (v, keyword)
                 });
                 let keyword = keyword.map_err(index_error)?;
-                let dense = semantic.dense(&v?, &req.filter, FUSION_DEPTH);
+                let dense = dense_hits(&store, &semantic, &v?, &req.filter)?;
                 let kw_ids: Vec<String> = keyword.hits.iter().map(|h| h.id.clone()).collect();
                 let dense_ids: Vec<String> = dense.iter().map(|h| h.id.clone()).collect();
                 let best: HashMap<&str, Option<usize>> = dense
@@ -502,6 +520,35 @@ pub async fn search(state: &AppState, actor: &Actor, q: Query) -> Result<Outcome
     Ok(outcome)
 }
 
+/// The dense list under `filter`. Vectors do not carry the verification status (it changes
+/// without re-embedding), so a status filter is applied here against the stored status.
+fn dense_hits(
+    store: &Store,
+    semantic: &super::semantic::Semantic,
+    query: &[f32],
+    filter: &Filter,
+) -> Result<Vec<stafette_index::dense::DenseHit>> {
+    let without_status = Filter {
+        statuses: Vec::new(),
+        ..filter.clone()
+    };
+    let mut hits = semantic.dense(query, &without_status, FUSION_DEPTH);
+    if !filter.statuses.is_empty() {
+        let mut keep = Vec::with_capacity(hits.len());
+        for h in hits {
+            let Ok(id) = h.id.parse::<ArticleId>() else {
+                continue;
+            };
+            let status = super::retention::verification::status(store, id)?;
+            if filter.statuses.iter().any(|s| s == status.key()) {
+                keep.push(h);
+            }
+        }
+        hits = keep;
+    }
+    Ok(hits)
+}
+
 /// "Did you mean" comes from the whole index's vocabulary: offer it only when it finds
 /// something this reader may see (the request carries the reader's filter), so it never
 /// hints at hidden articles.
@@ -545,10 +592,11 @@ fn present(store: &Store, access: &Access, r: SearchResults) -> Result<Outcome> 
                 score: h.score,
                 space: (String::new(), String::new()),
                 tags: h.tags,
+                status: None,
             });
             continue;
         }
-        let slug = match h
+        let (slug, status) = match h
             .id
             .parse::<ArticleId>()
             .ok()
@@ -558,7 +606,10 @@ fn present(store: &Store, access: &Access, r: SearchResults) -> Result<Outcome> 
         {
             // Checked against the stored article, not the index: a move into a restricted
             // space must hide the hit even before the index has caught up.
-            Some(a) if !a.is_deleted() && access.can_read(a.space) => a.slug.to_string(),
+            Some(a) if !a.is_deleted() && access.can_read(a.space) => (
+                a.slug.to_string(),
+                super::retention::verification::status(store, a.id)?,
+            ),
             // Deleted (or moved out of reach) since the last index commit: skip.
             _ => continue,
         };
@@ -571,6 +622,7 @@ fn present(store: &Store, access: &Access, r: SearchResults) -> Result<Outcome> 
             score: h.score,
             space: spaces.get(&h.space).cloned().unwrap_or_default(),
             tags: h.tags,
+            status: Some(status),
         });
     }
     let facet = |values: Vec<(String, u64)>, is_space: bool| -> Vec<FacetValue> {
@@ -661,6 +713,7 @@ fn present_ranked(
                     score: *score,
                     space: (String::new(), String::new()),
                     tags: h.tags.clone(),
+                    status: None,
                 });
                 continue;
             }
@@ -685,6 +738,7 @@ fn present_ranked(
                 .cloned()
                 .unwrap_or_default(),
             tags: a.tags.as_slice().to_vec(),
+            status: Some(super::retention::verification::status(store, a.id)?),
         });
     }
     let (space_facets, tag_facets) = match keyword {

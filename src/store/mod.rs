@@ -37,11 +37,19 @@
 //!
 //! `vectors` and `vector_queue` hold derived data (semantic search) and are not part of
 //! backups ([`TREES`]); see `vectors.rs`.
+//! | `ownership`   | `a`/`p` + article/process id      | [`Ownership`] JSON             |
+//! | `verifications` | article id                      | [`Verification`] JSON          |
+//! | `space_retention` | space id                      | [`SpaceRetention`] JSON        |
+//! | `planned_exits` | user id                         | [`PlannedExit`] JSON           |
+//! | `experts`     | user id                           | [`ExpertProfile`] JSON         |
+//! | `step_meta`   | process id + 0 + element id       | [`StepMeta`] JSON (criticality, views) |
+//! | `handovers`   | plan id                           | [`HandoverPlan`] JSON          |
 
 mod articles;
 mod backup;
 mod outbox;
 mod processes;
+mod retention;
 mod search_log;
 mod spaces;
 mod users;
@@ -58,11 +66,16 @@ pub use articles::{ArticleWrite, BodyChange, WriteRejected};
 pub use backup::{BackupSummary, read_backup, write_backup};
 pub use outbox::{OutboxEntry, OutboxOp};
 pub use processes::ProcessWrite;
+pub use retention::{RetentionTree, owned_key, owned_of_key, step_key};
 pub use users::Taken;
 pub use vectors::{VectorMarker, VectorRecord};
 
 #[cfg(doc)]
 use crate::domain::process::{Process, ProcessRevision, StepLink};
+#[cfg(doc)]
+use crate::domain::retention::{
+    ExpertProfile, HandoverPlan, Ownership, PlannedExit, SpaceRetention, StepMeta, Verification,
+};
 #[cfg(doc)]
 use crate::domain::{ApiToken, Article, AuditEvent, Group, RevisionMeta, Session, Space, User};
 
@@ -120,6 +133,13 @@ pub struct Trees {
     process_files: sled::Tree,
     step_links: sled::Tree,
     article_steps: sled::Tree,
+    ownership: sled::Tree,
+    verifications: sled::Tree,
+    space_retention: sled::Tree,
+    planned_exits: sled::Tree,
+    experts: sled::Tree,
+    step_meta: sled::Tree,
+    handovers: sled::Tree,
     vectors: sled::Tree,
     vector_queue: sled::Tree,
 }
@@ -127,7 +147,7 @@ pub struct Trees {
 /// Names of all backed-up trees, in backup order. `sessions` is left out on purpose: a
 /// restored installation starts with everybody logged out; the derived trees (`vectors`,
 /// `vector_queue`) are rebuilt instead of backed up.
-const TREES: [&str; 23] = [
+const TREES: [&str; 30] = [
     "articles",
     "slugs",
     "revisions",
@@ -151,6 +171,13 @@ const TREES: [&str; 23] = [
     "process_files",
     "step_links",
     "article_steps",
+    "ownership",
+    "verifications",
+    "space_retention",
+    "planned_exits",
+    "experts",
+    "step_meta",
+    "handovers",
 ];
 
 /// sled's page cache budget; RSS can be a multiple of it (research/reliability.md §1.4).
@@ -207,6 +234,13 @@ impl Store {
             article_steps: db.open_tree("article_steps")?,
             vectors: db.open_tree("vectors")?,
             vector_queue: db.open_tree("vector_queue")?,
+            ownership: db.open_tree("ownership")?,
+            verifications: db.open_tree("verifications")?,
+            space_retention: db.open_tree("space_retention")?,
+            planned_exits: db.open_tree("planned_exits")?,
+            experts: db.open_tree("experts")?,
+            step_meta: db.open_tree("step_meta")?,
+            handovers: db.open_tree("handovers")?,
             db,
         })))
     }
@@ -248,6 +282,13 @@ impl Store {
             "process_files" => &self.process_files,
             "step_links" => &self.step_links,
             "article_steps" => &self.article_steps,
+            "ownership" => &self.ownership,
+            "verifications" => &self.verifications,
+            "space_retention" => &self.space_retention,
+            "planned_exits" => &self.planned_exits,
+            "experts" => &self.experts,
+            "step_meta" => &self.step_meta,
+            "handovers" => &self.handovers,
             _ => return None,
         })
     }

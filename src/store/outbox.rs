@@ -50,6 +50,15 @@ impl Store {
             .collect()
     }
 
+    /// Appends an entry outside an article write: a change that alters what the index
+    /// shows for an article without touching the article (its verification status).
+    pub fn outbox_append(&self, entry: OutboxEntry) -> Result<u64> {
+        let seq = self.db.generate_id()?;
+        self.outbox
+            .insert(seq.to_be_bytes(), super::encode(&entry)?)?;
+        Ok(seq)
+    }
+
     /// The newest outbox sequence number, if any entry exists.
     pub fn outbox_last_seq(&self) -> Result<Option<u64>> {
         Ok(self

@@ -15,6 +15,8 @@ mod pages;
 mod permissions;
 mod portability;
 mod processes;
+mod retention;
+mod retention_scenario;
 mod search;
 mod semantic;
 mod socket;

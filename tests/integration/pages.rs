@@ -314,13 +314,16 @@ async fn static_assets_are_embedded_with_etags() {
 fn every_ui_text_key_used_in_templates_exists() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/templates");
     // The process pages keep their texts next to them (merged into the i18n table).
-    let known = ["src/http/i18n.rs", "src/http/processes_texts.rs"]
-        .iter()
-        .map(|f| {
-            std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(f))
-                .unwrap()
-        })
-        .collect::<String>();
+    let known = [
+        "src/http/i18n.rs",
+        "src/http/processes_texts.rs",
+        "src/http/retention.rs",
+    ]
+    .iter()
+    .map(|f| {
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(f)).unwrap()
+    })
+    .collect::<String>();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "html") {

@@ -59,7 +59,7 @@
     if (step.articles.length) {
       const list = el("ul", { class: "linked-articles" });
       step.articles.forEach((a) => {
-        list.appendChild(el("li", {}, [el("a", { href: a.url, text: a.title }), document.createTextNode(" "), el("span", { class: "kind", text: a.kind_label })]));
+        list.appendChild(el("li", {}, [el("a", { href: a.url, text: a.title }), document.createTextNode(" "), el("span", { class: "kind", text: a.kind_label }), document.createTextNode(" "), el("span", { class: "badge badge-" + a.status, text: a.status_label })]));
       });
       panel.appendChild(list);
     } else {
@@ -118,7 +118,7 @@
       const n = step.articles.length;
       const isActivity = activity.test(shape.type);
       if (!isActivity && n === 0) return;
-      const state = n > 0 ? "linked" : "none";
+      const state = n === 0 ? "none" : step.articles.some((a) => a.status === "verifiziert") ? "verified" : "linked";
       c.addMarker(shape.id, "kb-" + state);
       const badge = el("span", {
         class: "step-badge cov-" + state,

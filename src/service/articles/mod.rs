@@ -373,6 +373,7 @@ pub async fn update(
             };
             match store.write_article(&write)? {
                 Ok((a, _)) => {
+                    crate::service::retention::verification::on_content_edit(&store, &a)?;
                     let links_changed = a.slug != current.slug;
                     return Ok((
                         UpdateOutcome::Saved(Saved {

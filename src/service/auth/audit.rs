@@ -68,7 +68,7 @@ pub async fn list(state: &AppState, actor: &Actor, filter: AuditFilter) -> Resul
     .await
 }
 
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     // Quote every field; neutralise spreadsheet formulas (CSV injection).
     let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")

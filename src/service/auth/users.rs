@@ -216,6 +216,9 @@ pub fn update_blocking(
     if before.active && !user.active {
         super::sessions::end_all_blocking(store, user.id, None)?;
         audit::record(store, by, AuditAction::UserDeactivated, &user.login, "")?;
+        // Knowledge retention: owned articles and processes move to a deputy or the
+        // unit's knowledge manager in the same step.
+        crate::service::retention::ownership::transfer_from(store, by, &user)?;
     } else if !before.active && user.active {
         audit::record(store, by, AuditAction::UserReactivated, &user.login, "")?;
     }

@@ -25,7 +25,7 @@ use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::store::{ProcessWrite, Store};
 
-mod read;
+pub(crate) mod read;
 pub mod search;
 
 pub use read::{

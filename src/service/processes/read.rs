@@ -34,6 +34,15 @@ pub struct LinkedArticle {
     pub link: StepLink,
     /// The article.
     pub article: Article,
+    /// Its verification status (knowledge retention).
+    pub status: crate::domain::retention::VerificationStatus,
+}
+
+impl LinkedArticle {
+    /// Whether the article is currently verified.
+    pub fn is_verified(&self) -> bool {
+        self.status == crate::domain::retention::VerificationStatus::Verifiziert
+    }
 }
 
 /// A step with its linked articles.
@@ -72,11 +81,13 @@ fn linked_by_step(
     let mut out: HashMap<String, Vec<LinkedArticle>> = HashMap::new();
     for l in links.iter().filter(|l| l.is_anchored()) {
         if let Some(a) = articles.get(&l.article) {
+            let status = crate::service::retention::verification::status(store, a.id)?;
             out.entry(l.element_id.clone())
                 .or_default()
                 .push(LinkedArticle {
                     link: l.clone(),
                     article: a.clone(),
+                    status,
                 });
         }
     }
@@ -211,8 +222,7 @@ pub struct CoverageRow {
     pub without: usize,
     /// Activities with articles, none verified.
     pub linked: usize,
-    /// Activities with at least one verified article (verification arrives later;
-    /// always 0 for now).
+    /// Activities with at least one verified article.
     pub verified: usize,
 }
 
@@ -242,6 +252,8 @@ fn coverage_of(v: &ProcessView) -> CoverageRow {
         row.activities += 1;
         if s.articles.is_empty() {
             row.without += 1;
+        } else if s.articles.iter().any(LinkedArticle::is_verified) {
+            row.verified += 1;
         } else {
             row.linked += 1;
         }
@@ -351,6 +363,8 @@ pub async fn coverage_csv(
             for s in c.view.steps.iter().filter(|s| s.step.kind().is_activity()) {
                 let state = if s.articles.is_empty() {
                     "ohne Artikel"
+                } else if s.articles.iter().any(LinkedArticle::is_verified) {
+                    "verifiziert"
                 } else {
                     "verknüpft"
                 };
