@@ -3,6 +3,7 @@
 //! headers, body limits, timeouts).
 
 mod account;
+mod account_api;
 mod admin;
 mod api;
 mod articles;
@@ -25,6 +26,7 @@ mod retention;
 mod retention_api;
 mod search;
 mod users;
+mod users_api;
 mod views;
 
 use std::time::Duration;
@@ -47,7 +49,9 @@ object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .merge(account::router())
+        .merge(account_api::router())
         .merge(users::router())
+        .merge(users_api::router())
         .merge(home::router())
         .merge(articles::router())
         .merge(history::router())
