@@ -111,6 +111,9 @@ pub enum UserCommand {
         /// Group (repeatable; must exist).
         #[arg(long = "group")]
         groups: Vec<String>,
+        /// E-mail address for reminders.
+        #[arg(long)]
+        email: Option<String>,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -236,6 +239,8 @@ pub struct FileConfig {
     pub model_path: Option<PathBuf>,
     /// Download the model in the background when it is missing (default true).
     pub model_download: Option<bool>,
+    /// Reminder e-mails through SMTP (optional).
+    pub smtp: Option<crate::service::retention::mail::SmtpConfig>,
 }
 
 /// Validates `embed_origins`: each must be a bare `http(s)://host[:port]` origin, so
@@ -285,6 +290,8 @@ pub struct Config {
     pub model_path: PathBuf,
     /// Whether `serve` installs a missing model in the background.
     pub model_download: bool,
+    /// Reminder e-mails, when configured.
+    pub smtp: Option<crate::service::retention::mail::SmtpConfig>,
 }
 
 impl Config {
@@ -330,6 +337,7 @@ impl Config {
             session_max_hours: file.session_max_hours.unwrap_or(12).clamp(1, 24 * 30),
             oidc: file.oidc,
             embed_origins: check_origins(file.embed_origins.unwrap_or_default())?,
+            smtp: file.smtp,
         })
     }
 
@@ -345,6 +353,7 @@ impl Config {
             session_max_hours: 12,
             oidc: None,
             embed_origins: Vec::new(),
+            smtp: None,
             model_path: default_model_path(dir),
             model_download: false,
         }

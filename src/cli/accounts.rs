@@ -37,6 +37,7 @@ pub(super) async fn user(config: Config, cmd: UserCommand) -> anyhow::Result<()>
             name,
             unit,
             groups,
+            email,
             password_stdin,
         } => {
             let role: Role = role.parse().map_err(|e: String| anyhow::anyhow!(e))?;
@@ -52,6 +53,7 @@ pub(super) async fn user(config: Config, cmd: UserCommand) -> anyhow::Result<()>
                 role: Some(role),
                 groups,
                 password,
+                email,
             };
             let login = match open_local(&config)? {
                 Some(state) => users::create(&state, &cli, input).await.map_err(err)?.login,
@@ -59,7 +61,7 @@ pub(super) async fn user(config: Config, cmd: UserCommand) -> anyhow::Result<()>
                     let body = serde_json::to_vec(&serde_json::json!({
                         "login": input.login, "display_name": input.display_name,
                         "unit": input.unit, "role": role, "groups": input.groups,
-                        "password": input.password,
+                        "password": input.password, "email": input.email,
                     }))?;
                     let bytes = remote(&config, "POST", "/api/v1/admin/users", Some(body))?;
                     let v: serde_json::Value = serde_json::from_slice(&bytes)?;

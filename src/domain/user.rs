@@ -133,6 +133,9 @@ pub struct User {
     /// Organisational unit (Organisationseinheit), e.g. "Bürgeramt".
     #[serde(default)]
     pub unit: String,
+    /// Address for reminder e-mails (optional; nothing needs e-mail to work).
+    #[serde(default)]
+    pub email: Option<String>,
     /// Highest permitted role.
     pub role: Role,
     /// Group memberships.

@@ -232,6 +232,7 @@ async fn setup(
                 role: None,
                 groups: Vec::new(),
                 password: Some(f.password),
+                email: None,
             },
         )
         .await

@@ -219,6 +219,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("user.display_name", "Anzeigename", "Display name"),
     ("user.unit", "Organisationseinheit", "Organisational unit"),
+    ("user.email", "E-Mail-Adresse", "E-mail address"),
+    (
+        "user.email_help",
+        "Für die tägliche Erinnerung an offene Aufgaben, wenn ein Mailserver eingerichtet ist.",
+        "For the daily reminder of open tasks, if a mail server is configured.",
+    ),
     ("user.role", "Rolle", "Role"),
     ("user.groups", "Gruppen", "Groups"),
     ("user.status", "Status", "Status"),

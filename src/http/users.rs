@@ -155,6 +155,7 @@ async fn create_user_form(
                     role: Some(role),
                     groups: Vec::new(),
                     password: (!f.password.is_empty()).then_some(f.password),
+                    email: None,
                 },
             )
             .await
@@ -188,6 +189,7 @@ struct UserView {
     login: String,
     display_name: String,
     unit: String,
+    email: String,
     role: &'static str,
     active: bool,
     roles: Vec<(&'static str, &'static str)>,
@@ -224,6 +226,7 @@ async fn user_view(
         login: u.login,
         display_name: u.display_name,
         unit: u.unit,
+        email: u.email.unwrap_or_default(),
         role: u.role.as_str(),
         active: u.active,
         roles: Role::ALL
@@ -266,6 +269,7 @@ async fn update_user_form(
         match k.as_ref() {
             "display_name" => patch.display_name = Some(v.into_owned()),
             "unit" => patch.unit = Some(v.into_owned()),
+            "email" => patch.email = Some(v.into_owned()),
             "role" => match v.parse::<Role>() {
                 Ok(r) => patch.role = Some(r),
                 Err(e) => role_err = Some(e),

@@ -50,6 +50,7 @@ pub(crate) fn make_user(
         role: Some(role.parse().unwrap()),
         groups: groups.iter().map(|g| (*g).to_owned()).collect(),
         password: None,
+        email: None,
     };
     let user = users::create_blocking(&state.store, "test", &input, None).unwrap();
     let (_, token) = tokens::create_blocking(

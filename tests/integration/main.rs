@@ -9,6 +9,7 @@ mod auth;
 mod bpmn;
 mod common;
 mod durability;
+mod mail;
 mod oidc_client;
 mod oidc_provider;
 mod pages;

@@ -187,6 +187,7 @@ pub fn account_for(
                     login: free_login(store, &wanted)?,
                     display_name: clean_line(id.name.as_deref().unwrap_or(&wanted), 120),
                     unit: String::new(),
+                    email: id.email.clone().filter(|e| !e.trim().is_empty()),
                     role: default_role,
                     groups: Vec::new(),
                     active: true,

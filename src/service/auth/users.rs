@@ -31,6 +31,9 @@ pub struct NewUser {
     /// Initial password (optional: SSO-only accounts have none).
     #[serde(default)]
     pub password: Option<String>,
+    /// E-mail address for reminders.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// Changes to an account; `None` leaves a field as it is.
@@ -46,6 +49,29 @@ pub struct UserPatch {
     pub groups: Option<Vec<String>>,
     /// Activate or deactivate.
     pub active: Option<bool>,
+    /// New e-mail address (empty: remove it).
+    pub email: Option<String>,
+}
+
+/// Checks an e-mail address loosely (one `@`, no spaces or line breaks); empty means none.
+pub fn clean_email(raw: Option<&str>) -> Result<Option<String>> {
+    let Some(e) = raw.map(str::trim).filter(|e| !e.is_empty()) else {
+        return Ok(None);
+    };
+    let ok = e.len() <= 254
+        && e.matches('@').count() == 1
+        && !e.starts_with('@')
+        && !e.ends_with('@')
+        && !e
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'));
+    if ok {
+        Ok(Some(e.to_owned()))
+    } else {
+        Err(AppError::Invalid(format!(
+            "„{e}“ ist keine gültige E-Mail-Adresse."
+        )))
+    }
 }
 
 /// Resolves group names or ids.
@@ -99,6 +125,7 @@ pub fn create_blocking(
         login,
         display_name,
         unit: clean_line(&input.unit, 120),
+        email: clean_email(input.email.as_deref())?,
         role: input.role.unwrap_or(Role::Autor),
         groups: resolve_groups(store, &input.groups)?,
         active: true,
@@ -163,6 +190,9 @@ pub fn update_blocking(
     }
     if let Some(a) = patch.active {
         user.active = a;
+    }
+    if let Some(e) = &patch.email {
+        user.email = clean_email(Some(e))?;
     }
     if before.role == Role::Admin
         && before.active

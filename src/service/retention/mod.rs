@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod exits;
 pub mod experts;
 pub mod handover;
+pub mod mail;
 pub mod ownership;
 pub mod tasks;
 pub mod verification;
@@ -199,6 +200,9 @@ pub fn article_unit(people: &People, o: &Ownership, created_by: &str) -> String 
 /// The daily job's work: expires confirmations past their date and wakes the indexer.
 /// Returns how many articles expired.
 pub async fn daily(state: &crate::state::AppState) -> Result<usize> {
+    if let Err(e) = mail::send_reminders(state).await {
+        tracing::warn!(error = %e, "reminder mails not sent");
+    }
     let store = state.store.clone();
     let n = crate::service::blocking(move || {
         verification::expire_due(&store, crate::domain::article::now())
@@ -213,7 +217,7 @@ pub async fn daily(state: &crate::state::AppState) -> Result<usize> {
 }
 
 /// Runs [`daily`] at start and then every 24 hours. Reminders are the in-app task list
-/// ([`tasks`]); e-mail is not sent by this version.
+/// ([`tasks`]) and, with `[smtp]` configured, one e-mail digest per user ([`mail`]).
 pub async fn run_daily(state: crate::state::AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
     loop {
