@@ -482,7 +482,6 @@ pub async fn unlink(state: &AppState, actor: &Actor, id: ProcessId, link_id: &st
     actor.require_write(crate::domain::Role::Autor)?;
     let link_id = parse_link(link_id)?;
     let store = state.store.clone();
-    let _ = actor;
     let _gate = state.write_gate.read().await;
     blocking(move || {
         locked(|| {
@@ -514,38 +513,18 @@ pub async fn confirm_anchor(
     link_id: &str,
     element_id: String,
 ) -> Result<StepLink> {
-    refuse_if_failed(state)?;
-    actor.require_write(crate::domain::Role::Autor)?;
-    let link_id = parse_link(link_id)?;
-    let store = state.store.clone();
-    let _ = actor;
-    let _gate = state.write_gate.read().await;
-    let link = blocking(move || {
-        locked(|| {
-            let p = load(&store, id)?;
-            let rev = read::current_revision(&store, &p)?;
-            let mut link = store
-                .step_link(id, link_id)?
-                .ok_or_else(|| AppError::NotFound("Verknüpfung nicht gefunden.".to_owned()))?;
-            if rev.step(&element_id).is_none() {
-                return Err(AppError::Invalid(
-                    "Diesen Schritt gibt es im aktuellen Prozessmodell nicht.".to_owned(),
-                ));
-            }
-            link.element_id = element_id;
-            link.anchor = Anchor::Anchored;
-            store.write_process(&ProcessWrite {
-                process: p,
-                revision: None,
-                upsert_links: vec![link.clone()],
-                remove_links: Vec::new(),
-            })?;
-            Ok(link)
-        })
+    change_link(state, actor, id, link_id, move |store, p, link| {
+        let rev = read::current_revision(store, p)?;
+        if rev.step(&element_id).is_none() {
+            return Err(AppError::Invalid(
+                "Diesen Schritt gibt es im aktuellen Prozessmodell nicht.".to_owned(),
+            ));
+        }
+        link.element_id = element_id;
+        link.anchor = Anchor::Anchored;
+        Ok(())
     })
-    .await?;
-    make_durable(state).await?;
-    Ok(link)
+    .await
 }
 
 /// Rejects the suggestions of a detached link: it stays as an orphan (never dropped
@@ -557,11 +536,33 @@ pub async fn reject_anchor(
     id: ProcessId,
     link_id: &str,
 ) -> Result<StepLink> {
+    change_link(state, actor, id, link_id, |_, _, link| {
+        match &mut link.anchor {
+            Anchor::Detached { candidates, .. } => {
+                candidates.clear();
+                Ok(())
+            }
+            Anchor::Anchored => Err(AppError::Conflict(
+                "Diese Verknüpfung ist einem Schritt zugeordnet.".to_owned(),
+            )),
+        }
+    })
+    .await
+}
+
+/// Loads one link of a process under the process lock, lets `change` edit it, writes it
+/// back and makes the write durable.
+async fn change_link(
+    state: &AppState,
+    actor: &Actor,
+    id: ProcessId,
+    link_id: &str,
+    change: impl FnOnce(&Store, &Process, &mut StepLink) -> Result<()> + Send + 'static,
+) -> Result<StepLink> {
     refuse_if_failed(state)?;
     actor.require_write(crate::domain::Role::Autor)?;
     let link_id = parse_link(link_id)?;
     let store = state.store.clone();
-    let _ = actor;
     let _gate = state.write_gate.read().await;
     let link = blocking(move || {
         locked(|| {
@@ -569,14 +570,7 @@ pub async fn reject_anchor(
             let mut link = store
                 .step_link(id, link_id)?
                 .ok_or_else(|| AppError::NotFound("Verknüpfung nicht gefunden.".to_owned()))?;
-            match &mut link.anchor {
-                Anchor::Detached { candidates, .. } => candidates.clear(),
-                Anchor::Anchored => {
-                    return Err(AppError::Conflict(
-                        "Diese Verknüpfung ist einem Schritt zugeordnet.".to_owned(),
-                    ));
-                }
-            }
+            change(&store, &p, &mut link)?;
             store.write_process(&ProcessWrite {
                 process: p,
                 revision: None,

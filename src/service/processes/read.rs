@@ -494,15 +494,19 @@ pub struct Usage {
     pub link: StepLink,
 }
 
-/// The steps an article is linked to, across processes, sorted by process and step.
+/// The steps an article is linked to, across processes, sorted by process and step;
+/// "not found" when the actor may not read the article.
 pub async fn article_usage(
     state: &AppState,
     actor: &Actor,
     article: ArticleId,
 ) -> Result<Vec<Usage>> {
     let store = state.store.clone();
-    let _ = actor;
+    let who = actor.clone();
     blocking(move || {
+        if readable_articles(&store, &who, &[article])?.is_empty() {
+            return Err(AppError::NotFound("Artikel nicht gefunden.".to_owned()));
+        }
         let mut out = Vec::new();
         let mut revisions: HashMap<ProcessId, Option<(Process, ProcessRevision)>> = HashMap::new();
         for l in store.article_step_links(article)? {
